@@ -1,0 +1,17 @@
+//! The napi-free core: slot pool, format conversion, packetizer, pipeline state and relay.
+//! Every item here can be unit-tested with `cargo test`; nothing here imports napi or cpal.
+
+mod convert;
+mod packetizer;
+mod pipeline;
+mod pool;
+mod relay;
+
+#[cfg(test)]
+mod no_alloc_tests;
+
+pub use convert::{convert_into, OutputFormat, Sample};
+pub use packetizer::{MissPolicy, Packetizer, Pushed};
+pub use pipeline::{Counters, Descriptor, PacketLayout, Pipeline, FLAG_DISCONTINUITY};
+pub use pool::{Pool, PoolStats, SlotState, SLOT_ALIGN, SLOT_BYTES};
+pub use relay::{Notified, Relay};

@@ -1,0 +1,149 @@
+//! What the producer, the relay and the JS thread share for one capture: the pool, the bounded
+//! ready queue of packet descriptors, the packet layout and the exact event counters.
+//!
+//! Threads: created on the JS thread; the producer pushes descriptors and bumps audio counters
+//! (real-time safe: atomics and a lock-free queue only); the relay reads `ready` and the
+//! `scheduled` flag; the JS thread drains. Kept alive by an `Arc` in the capture and in every
+//! external Buffer's finalizer hint.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+use crossbeam_queue::ArrayQueue;
+
+use super::convert::OutputFormat;
+use super::pool::{Pool, PoolStats, SLOT_BYTES};
+
+/// Flag bit: frames were lost right before this packet (pool miss or source gap).
+pub const FLAG_DISCONTINUITY: u32 = 1;
+
+/// One full (or final, shorter) packet waiting for JS. `Copy`, so queueing it never allocates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Descriptor {
+    pub slot: u32,
+    pub frames: u32,
+    pub seq: u64,
+    /// Nanoseconds since the pipeline's epoch at the packet's first frame.
+    pub capture_time_ns: u64,
+    pub flags: u32,
+}
+
+/// The layout of every packet of a capture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PacketLayout {
+    pub sample_rate: u32,
+    pub channels: u16,
+    pub format: OutputFormat,
+    pub frames_per_packet: u32,
+}
+
+impl PacketLayout {
+    pub fn bytes_per_frame(&self) -> usize {
+        self.channels as usize * self.format.bytes_per_sample()
+    }
+
+    /// The largest `frames_per_packet` that fits one slot.
+    pub fn max_frames_per_packet(channels: u16, format: OutputFormat) -> u32 {
+        (SLOT_BYTES / (channels as usize * format.bytes_per_sample())) as u32
+    }
+
+    pub fn is_valid(&self) -> bool {
+        self.sample_rate > 0
+            && self.channels > 0
+            && self.frames_per_packet > 0
+            && self.frames_per_packet <= Self::max_frames_per_packet(self.channels, self.format)
+    }
+}
+
+/// Exact counters of what happened to frames and packets. Every field only grows.
+#[derive(Default, Debug)]
+pub struct Counters {
+    /// Frames written into packets.
+    pub frames: AtomicU64,
+    /// Frames dropped because no slot was free.
+    pub dropped_frames: AtomicU64,
+    /// Gaps: runs of dropped frames (each flags the next packet as a discontinuity).
+    pub discontinuities: AtomicU64,
+    /// Packets handed to JS, by any path.
+    pub packets: AtomicU64,
+    /// Packets handed to JS as external Buffers over pool memory.
+    pub external: AtomicU64,
+    /// Packets handed to JS as copies (copy mode, low-water fallback, or refused externals).
+    pub copied: AtomicU64,
+    /// Of `copied`: copies made because JS held too many slots (low-water fallback).
+    pub low_water_copies: AtomicU64,
+    /// External Buffers detached by `release()`.
+    pub released: AtomicU64,
+    /// Finalizers that returned a slot.
+    pub finalized: AtomicU64,
+}
+
+impl Counters {
+    pub fn add(c: &AtomicU64, n: u64) {
+        c.fetch_add(n, Ordering::Relaxed);
+    }
+
+    pub fn get(c: &AtomicU64) -> u64 {
+        c.load(Ordering::Relaxed)
+    }
+}
+
+pub struct Pipeline {
+    pub pool: Pool,
+    pub ready: ArrayQueue<Descriptor>,
+    pub layout: PacketLayout,
+    pub counters: Counters,
+    /// Set by the relay when it asks JS to drain, cleared by JS *before* draining.
+    pub scheduled: AtomicBool,
+    /// False tells the producer to stop.
+    pub running: AtomicBool,
+    next_seq: AtomicU64,
+    epoch: Instant,
+}
+
+impl Pipeline {
+    pub fn new(layout: PacketLayout, pool_size: usize) -> Self {
+        assert!(layout.is_valid(), "invalid packet layout {layout:?}");
+        Self {
+            pool: Pool::new(pool_size),
+            // Every descriptor holds a distinct slot, so this queue can never be full.
+            ready: ArrayQueue::new(pool_size),
+            layout,
+            counters: Counters::default(),
+            scheduled: AtomicBool::new(false),
+            running: AtomicBool::new(false),
+            next_seq: AtomicU64::new(0),
+            epoch: Instant::now(),
+        }
+    }
+
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Nanoseconds from this pipeline's epoch to `t` (0 if `t` is earlier).
+    pub fn ns_since_epoch(&self, t: Instant) -> u64 {
+        t.saturating_duration_since(self.epoch).as_nanos() as u64
+    }
+
+    pub fn now_ns(&self) -> u64 {
+        self.ns_since_epoch(Instant::now())
+    }
+
+    pub fn epoch(&self) -> Instant {
+        self.epoch
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.running.load(Ordering::Acquire)
+    }
+
+    /// Bytes of a packet of `frames` frames.
+    pub fn packet_bytes(&self, frames: u32) -> usize {
+        frames as usize * self.layout.bytes_per_frame()
+    }
+
+    pub fn pool_stats(&self) -> PoolStats {
+        self.pool.stats()
+    }
+}

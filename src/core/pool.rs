@@ -1,0 +1,271 @@
+//! The slot pool: `capacity` slots of [`SLOT_BYTES`] bytes in one up-front allocation, a
+//! lock-free free list of slot indices and an explicit per-slot state machine.
+//!
+//! Threads: [`Pool::try_acquire`] runs on the producer (audio) thread and is real-time safe:
+//! no allocation, no lock, no syscall, no panic. Every other transition runs on the JS thread
+//! (delivery, `release()`, finalizers) or on a test thread. [`Pool::wait_for_free`] is for
+//! producers that may block (the unpaced synthetic source), never for a device callback.
+//!
+//! Memory: the slots are allocated once in [`Pool::new`] and freed when the last `Arc` owning the
+//! pool drops. Every external Buffer over a slot holds such an `Arc` (see `js/delivery.rs`), so the
+//! memory outlives every Buffer, whatever order the capture and the Buffers die in.
+
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::thread::Thread;
+use std::time::Duration;
+
+use crossbeam_queue::ArrayQueue;
+use parking_lot::Mutex;
+
+/// Bytes in one slot (one packet at most).
+pub const SLOT_BYTES: usize = 4096;
+/// Alignment of every slot (a cache line; enough for any sample type).
+pub const SLOT_ALIGN: usize = 64;
+
+#[repr(C, align(64))]
+struct SlotMem(UnsafeCell<[u8; SLOT_BYTES]>);
+
+const _: () = assert!(std::mem::size_of::<SlotMem>() == SLOT_BYTES);
+const _: () = assert!(std::mem::align_of::<SlotMem>() == SLOT_ALIGN);
+
+/// Where a slot is in its life. Every slot is in exactly one state; transitions are
+/// compare-and-swap, so an illegal one is refused instead of corrupting the pool.
+///
+/// ```text
+/// Free -> Filling -> Ready -> InJs -> Released -> Free
+///            |         |        '---------------> Free   (finalizer without release())
+///            |         '-------------------------> Free   (copied, or never delivered)
+///            '-----------------------------------> Free   (abandoned empty at stop)
+/// ```
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlotState {
+    /// On the free list.
+    Free = 0,
+    /// Owned by the producer, being written.
+    Filling = 1,
+    /// Full, its descriptor waits in the ready queue.
+    Ready = 2,
+    /// Lent to JS as an external Buffer.
+    InJs = 3,
+    /// Detached by `release()`; its finalizer will return it on a later event-loop turn.
+    Released = 4,
+}
+
+impl SlotState {
+    fn from_u8(v: u8) -> Self {
+        match v {
+            0 => Self::Free,
+            1 => Self::Filling,
+            2 => Self::Ready,
+            3 => Self::InJs,
+            _ => Self::Released,
+        }
+    }
+}
+
+/// A fixed set of preallocated slots. See the module docs for threads and ownership.
+pub struct Pool {
+    mem: Box<[SlotMem]>,
+    states: Box<[AtomicU8]>,
+    free: ArrayQueue<u32>,
+    outstanding: AtomicUsize,
+    in_js: AtomicUsize,
+    high_water: AtomicUsize,
+    hits: AtomicU64,
+    misses: AtomicU64,
+    waiting: AtomicBool,
+    waiter: Mutex<Option<Thread>>,
+}
+
+// SAFETY: slot memory (the only `UnsafeCell`) is written only by the producer while the slot is
+// `Filling` and read by JS only once it is `Ready` or later; the state machine, driven by atomic
+// compare-and-swap with acquire/release ordering, gives each slot exactly one owner at a time.
+unsafe impl Sync for Pool {}
+
+/// Counters of a pool at one instant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    pub capacity: usize,
+    pub free: usize,
+    pub outstanding: usize,
+    pub in_js: usize,
+    pub high_water: usize,
+    pub hits: u64,
+    pub misses: u64,
+}
+
+impl Pool {
+    /// Allocates `capacity` slots (1 ..= `u32::MAX`), all free. The only allocation a pool makes.
+    pub fn new(capacity: usize) -> Self {
+        assert!(capacity > 0 && capacity <= u32::MAX as usize, "pool capacity out of range");
+        let mem: Box<[SlotMem]> = (0..capacity)
+            .map(|_| SlotMem(UnsafeCell::new([0; SLOT_BYTES])))
+            .collect();
+        let states = (0..capacity).map(|_| AtomicU8::new(SlotState::Free as u8)).collect();
+        let free = ArrayQueue::new(capacity);
+        for i in 0..capacity as u32 {
+            let _ = free.push(i);
+        }
+        Self {
+            mem,
+            states,
+            free,
+            outstanding: AtomicUsize::new(0),
+            in_js: AtomicUsize::new(0),
+            high_water: AtomicUsize::new(0),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            waiting: AtomicBool::new(false),
+            waiter: Mutex::new(None),
+        }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.mem.len()
+    }
+
+    /// Takes a free slot for the producer (`Free -> Filling`) and counts a hit, or returns `None`
+    /// (the caller decides whether that is a miss). Real-time safe.
+    pub fn try_acquire(&self) -> Option<u32> {
+        let slot = self.free.pop()?;
+        let ok = self.cas(slot, SlotState::Free, SlotState::Filling);
+        debug_assert!(ok, "slot {slot} on the free list was not free");
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        let now = self.outstanding.fetch_add(1, Ordering::AcqRel) + 1;
+        self.high_water.fetch_max(now, Ordering::Relaxed);
+        Some(slot)
+    }
+
+    /// Counts a miss: the producer needed a slot and found none. Real-time safe.
+    pub fn record_miss(&self) {
+        self.misses.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `Filling -> Ready`: the slot is full and its descriptor is about to be queued.
+    pub fn publish(&self, slot: u32) -> bool {
+        self.cas(slot, SlotState::Filling, SlotState::Ready)
+    }
+
+    /// `Ready -> InJs`: the slot now backs an external Buffer.
+    pub fn lend_to_js(&self, slot: u32) -> bool {
+        let ok = self.cas(slot, SlotState::Ready, SlotState::InJs);
+        if ok {
+            self.in_js.fetch_add(1, Ordering::AcqRel);
+        }
+        ok
+    }
+
+    /// `InJs -> Released`: `release()` detached the Buffer; the finalizer returns the slot.
+    pub fn mark_released(&self, slot: u32) -> bool {
+        let ok = self.cas(slot, SlotState::InJs, SlotState::Released);
+        if ok {
+            self.in_js.fetch_sub(1, Ordering::AcqRel);
+        }
+        ok
+    }
+
+    /// `Released -> InJs`: undoes [`Pool::mark_released`] when the detach itself failed.
+    pub fn unmark_released(&self, slot: u32) -> bool {
+        let ok = self.cas(slot, SlotState::Released, SlotState::InJs);
+        if ok {
+            self.in_js.fetch_add(1, Ordering::AcqRel);
+        }
+        ok
+    }
+
+    /// Returns a slot to the free list from `Filling` (abandoned), `Ready` (copied or never
+    /// delivered), `InJs` or `Released` (finalizer). Returns the state it left, or `None` if the
+    /// slot was already free (a double return, refused).
+    pub fn recycle(&self, slot: u32) -> Option<SlotState> {
+        let from = loop {
+            let cur = self.state(slot);
+            if cur == SlotState::Free {
+                return None;
+            }
+            if self.cas(slot, cur, SlotState::Free) {
+                break cur;
+            }
+        };
+        if from == SlotState::InJs {
+            self.in_js.fetch_sub(1, Ordering::AcqRel);
+        }
+        self.outstanding.fetch_sub(1, Ordering::AcqRel);
+        let pushed = self.free.push(slot).is_ok();
+        debug_assert!(pushed, "free list overflow");
+        if self.waiting.load(Ordering::Acquire) {
+            if let Some(t) = self.waiter.lock().as_ref() {
+                t.unpark();
+            }
+        }
+        Some(from)
+    }
+
+    /// Blocks the calling producer until a slot may be free, `timeout` passes, or
+    /// [`Pool::wake_waiter`] is called. Not for the audio thread: it locks and parks.
+    pub fn wait_for_free(&self, timeout: Duration) {
+        *self.waiter.lock() = Some(std::thread::current());
+        self.waiting.store(true, Ordering::Release);
+        if self.free.is_empty() {
+            std::thread::park_timeout(timeout);
+        }
+        self.waiting.store(false, Ordering::Release);
+    }
+
+    /// Wakes a producer blocked in [`Pool::wait_for_free`] (used by `stop()`).
+    pub fn wake_waiter(&self) {
+        if let Some(t) = self.waiter.lock().as_ref() {
+            t.unpark();
+        }
+    }
+
+    pub fn state(&self, slot: u32) -> SlotState {
+        SlotState::from_u8(self.states[slot as usize].load(Ordering::Acquire))
+    }
+
+    /// Start of a slot's memory. Writing through it is allowed only to the producer while the
+    /// slot is `Filling`; reading only from `Ready` on.
+    pub fn slot_ptr(&self, slot: u32) -> *mut u8 {
+        self.mem[slot as usize].0.get().cast()
+    }
+
+    /// The slot whose memory starts exactly at `ptr`, if `ptr` is one of this pool's slots.
+    pub fn slot_at(&self, ptr: *const u8) -> Option<u32> {
+        let base = self.mem.as_ptr() as usize;
+        let addr = ptr as usize;
+        let off = addr.checked_sub(base)?;
+        if off % SLOT_BYTES != 0 || off / SLOT_BYTES >= self.capacity() {
+            return None;
+        }
+        Some((off / SLOT_BYTES) as u32)
+    }
+
+    /// Slots lent to JS and not yet released or finalized.
+    pub fn in_js(&self) -> usize {
+        self.in_js.load(Ordering::Acquire)
+    }
+
+    pub fn stats(&self) -> PoolStats {
+        let outstanding = self.outstanding.load(Ordering::Acquire);
+        PoolStats {
+            capacity: self.capacity(),
+            free: self.capacity() - outstanding,
+            outstanding,
+            in_js: self.in_js(),
+            high_water: self.high_water.load(Ordering::Relaxed),
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+        }
+    }
+
+    fn cas(&self, slot: u32, from: SlotState, to: SlotState) -> bool {
+        self.states[slot as usize]
+            .compare_exchange(from as u8, to as u8, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+}
+
+#[cfg(test)]
+#[path = "pool_tests.rs"]
+mod tests;

@@ -1,0 +1,36 @@
+//! The one error type of the napi-free core. The binding maps each [`ErrorKind`] to a stable
+//! JS `err.code` in exactly one place (`js/errors.rs`).
+
+use std::fmt;
+
+/// What went wrong. New kinds may be added (devices arrive with the capture module).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The OS refused to start a capture thread. Retrying may help once resources free up.
+    ThreadSpawn,
+    /// The capture was closed; it cannot be used again. Retrying does not help.
+    Closed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self { kind, message: message.into() }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,13 @@
+//! pcmtap: zero-copy audio capture for Node.js.
+//!
+//! Samples flow from a source (audio thread) through the packetizer into a preallocated slot
+//! pool, a relay thread asks the JS thread to drain, and JS receives each packet as an external
+//! Buffer over pool memory whose finalizer returns the slot. See README.md and DESIGN.md.
+
+#![deny(clippy::all)]
+
+mod core;
+mod error;
+mod js;
+mod session;
+mod source;
