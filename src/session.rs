@@ -31,7 +31,11 @@ pub struct Session {
 impl Session {
     /// Allocates the pool (the capture's one big allocation). Starts nothing.
     pub fn new(layout: PacketLayout, pool_size: usize, source: SourceConfig) -> Self {
-        Self { pipeline: Arc::new(Pipeline::new(layout, pool_size)), source, running: None }
+        Self {
+            pipeline: Arc::new(Pipeline::new(layout, pool_size)),
+            source,
+            running: None,
+        }
     }
 
     pub fn pipeline(&self) -> &Arc<Pipeline> {
@@ -72,7 +76,9 @@ impl Session {
     /// drain request. Packets already queued stay queued for the JS drain; Buffers already in JS
     /// stay valid. Returns false if it was not running.
     pub fn stop(&mut self) -> bool {
-        let Some(r) = self.running.take() else { return false };
+        let Some(r) = self.running.take() else {
+            return false;
+        };
         self.pipeline.running.store(false, Ordering::Release);
         self.pipeline.pool.wake_waiter();
         r.source.stop();

@@ -106,11 +106,15 @@ mod tests {
     }
 
     fn as_i16(b: &[u8]) -> Vec<i16> {
-        b.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect()
+        b.chunks_exact(2)
+            .map(|c| i16::from_le_bytes([c[0], c[1]]))
+            .collect()
     }
 
     fn as_f32(b: &[u8]) -> Vec<f32> {
-        b.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+        b.chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect()
     }
 
     #[test]
@@ -126,7 +130,18 @@ mod tests {
 
     #[test]
     fn i32_matches_the_scalar_reference() {
-        let mut vals = vec![i32::MIN, i32::MIN + 1, -65536, -65535, -1, 0, 1, 65535, 65536, i32::MAX];
+        let mut vals = vec![
+            i32::MIN,
+            i32::MIN + 1,
+            -65536,
+            -65535,
+            -1,
+            0,
+            1,
+            65535,
+            65536,
+            i32::MAX,
+        ];
         let mut x: u32 = 0x1234_5678;
         for _ in 0..10_000 {
             x ^= x << 13;
@@ -145,7 +160,15 @@ mod tests {
     #[test]
     fn f32_matches_the_scalar_reference_and_saturates() {
         let mut vals: Vec<f32> = (-40_000..=40_000).map(|i| i as f32 / 32768.0).collect();
-        vals.extend([1.0, -1.0, 1.5, -1.5, 0.49999 / 32768.0, f32::INFINITY, f32::NEG_INFINITY]);
+        vals.extend([
+            1.0,
+            -1.0,
+            1.5,
+            -1.5,
+            0.49999 / 32768.0,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+        ]);
         let s = as_i16(&conv(&vals, OutputFormat::S16));
         for (v, s) in vals.iter().zip(&s) {
             assert_eq!(*s, ref_s16(*v as f64), "f32 {v} -> s16");

@@ -10,8 +10,7 @@ mod relay;
 #[cfg(test)]
 mod no_alloc_tests;
 
-pub use convert::{convert_into, OutputFormat, Sample};
+pub use convert::{OutputFormat, Sample};
 pub use packetizer::{MissPolicy, Packetizer, Pushed};
-pub use pipeline::{Counters, Descriptor, PacketLayout, Pipeline, FLAG_DISCONTINUITY};
-pub use pool::{Pool, PoolStats, SlotState, SLOT_ALIGN, SLOT_BYTES};
+pub use pipeline::{Counters, Descriptor, PacketLayout, Pipeline};
 pub use relay::{Notified, Relay};

@@ -62,8 +62,12 @@ fn the_counting_allocator_sees_an_allocation() {
 #[test]
 fn the_producer_path_allocates_nothing_after_start_up() {
     for format in [OutputFormat::S16, OutputFormat::F32] {
-        let layout =
-            PacketLayout { sample_rate: 48_000, channels: 2, format, frames_per_packet: 480 };
+        let layout = PacketLayout {
+            sample_rate: 48_000,
+            channels: 2,
+            format,
+            frames_per_packet: 480,
+        };
         let p = Arc::new(Pipeline::new(layout, 8));
         p.running.store(true, Ordering::Release);
         // A real relay thread, so the wake-up syscall path is exercised too.
@@ -93,7 +97,10 @@ fn the_producer_path_allocates_nothing_after_start_up() {
         let mut f32_buf = vec![0f32; 1447 * 2];
         let mut i16_buf = vec![0i16; 1447 * 2];
         let mut i32_buf = vec![0i32; 1447 * 2];
-        let sine = Waveform::Sine { frequency: 440.0, amplitude: 0.5 };
+        let sine = Waveform::Sine {
+            frequency: 440.0,
+            amplitude: 0.5,
+        };
         let (_, allocs) = counted(|| {
             let mut frame = 0u64;
             for round in 0..3000usize {
@@ -131,8 +138,14 @@ fn the_producer_path_allocates_nothing_after_start_up() {
         consumer.join().unwrap();
         relay.stop();
         let st = p.pool.stats();
-        assert!(st.hits >= 100, "the run must really have produced packets: {st:?}");
+        assert!(
+            st.hits >= 100,
+            "the run must really have produced packets: {st:?}"
+        );
         assert!(st.misses >= 12, "the run must really have missed: {st:?}");
-        assert_eq!(allocs, 0, "producer path allocated {allocs} times ({format:?}, {st:?})");
+        assert_eq!(
+            allocs, 0,
+            "producer path allocated {allocs} times ({format:?}, {st:?})"
+        );
     }
 }

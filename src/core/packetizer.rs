@@ -96,8 +96,8 @@ impl Packetizer {
                     Some(s) => {
                         self.current = Some(s);
                         self.filled = 0;
-                        self.packet_time_ns =
-                            block_time_ns + off as u64 * 1_000_000_000 / p.layout.sample_rate as u64;
+                        self.packet_time_ns = block_time_ns
+                            + off as u64 * 1_000_000_000 / p.layout.sample_rate as u64;
                         s
                     }
                     None if self.policy == MissPolicy::Wait => {
@@ -156,7 +156,9 @@ impl Packetizer {
     }
 
     fn complete(&mut self) {
-        let Some(slot) = self.current.take() else { return };
+        let Some(slot) = self.current.take() else {
+            return;
+        };
         let p = &*self.pipeline;
         let published = p.pool.publish(slot);
         debug_assert!(published);
@@ -165,7 +167,11 @@ impl Packetizer {
             frames: self.filled,
             seq: p.next_seq(),
             capture_time_ns: self.packet_time_ns,
-            flags: if self.discontinuity { FLAG_DISCONTINUITY } else { 0 },
+            flags: if self.discontinuity {
+                FLAG_DISCONTINUITY
+            } else {
+                0
+            },
         };
         self.discontinuity = false;
         self.filled = 0;

@@ -7,13 +7,20 @@ use crate::core::pipeline::PacketLayout;
 const CH: u16 = 2;
 
 fn pipeline(fpp: u32, pool: usize, format: OutputFormat) -> Arc<Pipeline> {
-    let layout = PacketLayout { sample_rate: 48_000, channels: CH, format, frames_per_packet: fpp };
+    let layout = PacketLayout {
+        sample_rate: 48_000,
+        channels: CH,
+        format,
+        frames_per_packet: fpp,
+    };
     Arc::new(Pipeline::new(layout, pool))
 }
 
 /// Interleaved counter frames: every sample of frame `i` is `i % 32768`.
 fn counter_block(start: u64, frames: usize) -> Vec<i16> {
-    (0..frames).flat_map(|i| [((start + i as u64) % 32768) as i16; CH as usize]).collect()
+    (0..frames)
+        .flat_map(|i| [((start + i as u64) % 32768) as i16; CH as usize])
+        .collect()
 }
 
 /// Drains the ready queue, returning (descriptor, samples) and freeing each slot.
@@ -23,7 +30,10 @@ fn drain(p: &Pipeline) -> Vec<(Descriptor, Vec<i16>)> {
         let bytes = p.packet_bytes(d.frames);
         // SAFETY: the slot is Ready; the producer no longer writes it.
         let raw = unsafe { std::slice::from_raw_parts(p.pool.slot_ptr(d.slot), bytes) };
-        let samples = raw.chunks_exact(2).map(|c| i16::from_le_bytes([c[0], c[1]])).collect();
+        let samples = raw
+            .chunks_exact(2)
+            .map(|c| i16::from_le_bytes([c[0], c[1]]))
+            .collect();
         assert!(p.pool.recycle(d.slot).is_some());
         out.push((d, samples));
     }
@@ -53,13 +63,23 @@ fn run_sizes(fpp: u32, sizes: &[usize], total: usize) {
         assert_eq!(d.seq, i as u64, "seq must be continuous");
         assert_eq!(d.flags, 0);
         let last = i == got.len() - 1;
-        assert!(d.frames == fpp || (last && d.frames < fpp), "packet {i} has {} frames", d.frames);
+        assert!(
+            d.frames == fpp || (last && d.frames < fpp),
+            "packet {i} has {} frames",
+            d.frames
+        );
         for f in s.chunks_exact(CH as usize) {
-            assert!(f.iter().all(|&v| v as u64 == frame % 32768), "frame {frame} corrupted: {f:?}");
+            assert!(
+                f.iter().all(|&v| v as u64 == frame % 32768),
+                "frame {frame} corrupted: {f:?}"
+            );
             frame += 1;
         }
     }
-    assert_eq!(frame as usize, total, "every frame must arrive exactly once");
+    assert_eq!(
+        frame as usize, total,
+        "every frame must arrive exactly once"
+    );
     assert_eq!(Counters::get(&p.counters.frames), total as u64);
     assert_eq!(p.pool.stats().misses, 0);
 }
@@ -97,8 +117,14 @@ fn a_miss_drops_one_packet_counts_it_and_flags_the_next_packet() {
     let next = drain(&p);
     assert_eq!(next.len(), 1);
     assert_eq!(next[0].0.flags, FLAG_DISCONTINUITY);
-    assert_eq!(next[0].1[0], 30, "the packet after the gap starts on the next boundary");
-    assert_eq!(next[0].0.seq, 2, "seq counts delivered packets, so it stays continuous");
+    assert_eq!(
+        next[0].1[0], 30,
+        "the packet after the gap starts on the next boundary"
+    );
+    assert_eq!(
+        next[0].0.seq, 2,
+        "seq counts delivered packets, so it stays continuous"
+    );
     assert_eq!(Counters::get(&p.counters.frames), 30);
 }
 
@@ -119,7 +145,10 @@ fn finish_delivers_a_partial_packet_and_recycles_an_empty_slot() {
     pk.push(&counter_block(0, 13), 0);
     pk.finish();
     let got = drain(&p);
-    assert_eq!(got.iter().map(|(d, _)| d.frames).collect::<Vec<_>>(), vec![10, 3]);
+    assert_eq!(
+        got.iter().map(|(d, _)| d.frames).collect::<Vec<_>>(),
+        vec![10, 3]
+    );
     assert_eq!(p.pool.stats().outstanding, 0);
     pk.finish();
     assert!(p.ready.is_empty());
@@ -144,8 +173,10 @@ fn f32_output_carries_the_converted_samples() {
     let d = p.ready.pop().unwrap();
     // SAFETY: the slot is Ready.
     let raw = unsafe { std::slice::from_raw_parts(p.pool.slot_ptr(d.slot), 64) };
-    let got: Vec<f32> =
-        raw.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+    let got: Vec<f32> = raw
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
     assert_eq!(got, block);
 }
 

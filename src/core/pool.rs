@@ -99,11 +99,16 @@ pub struct PoolStats {
 impl Pool {
     /// Allocates `capacity` slots (1 ..= `u32::MAX`), all free. The only allocation a pool makes.
     pub fn new(capacity: usize) -> Self {
-        assert!(capacity > 0 && capacity <= u32::MAX as usize, "pool capacity out of range");
+        assert!(
+            capacity > 0 && capacity <= u32::MAX as usize,
+            "pool capacity out of range"
+        );
         let mem: Box<[SlotMem]> = (0..capacity)
             .map(|_| SlotMem(UnsafeCell::new([0; SLOT_BYTES])))
             .collect();
-        let states = (0..capacity).map(|_| AtomicU8::new(SlotState::Free as u8)).collect();
+        let states = (0..capacity)
+            .map(|_| AtomicU8::new(SlotState::Free as u8))
+            .collect();
         let free = ArrayQueue::new(capacity);
         for i in 0..capacity as u32 {
             let _ = free.push(i);

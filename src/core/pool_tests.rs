@@ -14,7 +14,10 @@ fn a_new_pool_has_every_slot_free_and_distinct() {
     seen.sort_unstable();
     assert_eq!(seen, (0..8).collect::<Vec<_>>());
     let st = pool.stats();
-    assert_eq!((st.free, st.outstanding, st.hits, st.high_water), (0, 8, 8, 8));
+    assert_eq!(
+        (st.free, st.outstanding, st.hits, st.high_water),
+        (0, 8, 8, 8)
+    );
 }
 
 #[test]

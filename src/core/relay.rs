@@ -18,6 +18,8 @@ use super::pipeline::Pipeline;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Notified {
     Queued,
+    /// The request could not be queued this time; the next wake-up tries again.
+    Failed,
     /// The JS side is gone (environment teardown): the relay stops the pipeline and exits.
     Closed,
 }
@@ -36,27 +38,38 @@ impl Relay {
     {
         let stop = Arc::new(AtomicBool::new(false));
         let stop2 = stop.clone();
-        let handle = std::thread::Builder::new().name("pcmtap-relay".into()).spawn(move || {
-            loop {
-                // Timeout only as a safety net; the producer unparks on every completed packet.
-                std::thread::park_timeout(Duration::from_millis(250));
-                let stopping = stop2.load(Ordering::Acquire);
-                if !pipeline.ready.is_empty()
-                    && !pipeline.scheduled.swap(true, Ordering::AcqRel)
-                    && notify() == Notified::Closed
-                {
-                    pipeline.running.store(false, Ordering::Release);
-                    pipeline.pool.wake_waiter();
-                    break;
+        let handle = std::thread::Builder::new()
+            .name("pcmtap-relay".into())
+            .spawn(move || {
+                loop {
+                    // Timeout only as a safety net; the producer unparks on every completed packet.
+                    std::thread::park_timeout(Duration::from_millis(250));
+                    let stopping = stop2.load(Ordering::Acquire);
+                    if !pipeline.ready.is_empty()
+                        && !pipeline.scheduled.swap(true, Ordering::AcqRel)
+                    {
+                        match notify() {
+                            Notified::Queued => {}
+                            Notified::Failed => pipeline.scheduled.store(false, Ordering::Release),
+                            Notified::Closed => {
+                                pipeline.running.store(false, Ordering::Release);
+                                pipeline.pool.wake_waiter();
+                                break;
+                            }
+                        }
+                    }
+                    if stopping {
+                        break;
+                    }
                 }
-                if stopping {
-                    break;
-                }
-            }
-            drop(notify);
-        })?;
+                drop(notify);
+            })?;
         let thread = handle.thread().clone();
-        Ok(Self { stop, thread, handle: Some(handle) })
+        Ok(Self {
+            stop,
+            thread,
+            handle: Some(handle),
+        })
     }
 
     /// The handle the producer unparks.
@@ -127,7 +140,10 @@ mod tests {
         relay.stop();
         assert_eq!(drained, 1000);
         let n = calls.load(Ordering::SeqCst);
-        assert!((10..1000).contains(&n), "{n} notifications for 1000 packets in 10 drains");
+        assert!(
+            (10..1000).contains(&n),
+            "{n} notifications for 1000 packets in 10 drains"
+        );
     }
 
     #[test]

@@ -1,1 +1,8 @@
-//! napi binding (filled next).
+//! The napi binding: the only place that imports napi. `lib/*.js` wraps it into the public API.
+
+mod capture; // registers `NativeCapture` with Node through #[napi]
+mod delivery;
+mod errors;
+mod options;
+mod raw;
+mod stats;

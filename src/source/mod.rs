@@ -3,4 +3,6 @@
 
 mod synthetic;
 
-pub use synthetic::{generate, GenSample, InputFormat, SyntheticConfig, SyntheticSource, Waveform};
+#[cfg(test)]
+pub use synthetic::generate;
+pub use synthetic::{InputFormat, SyntheticConfig, SyntheticSource, Waveform};

@@ -17,7 +17,10 @@ use crate::core::{MissPolicy, Packetizer, Pipeline, Pushed, Sample};
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Waveform {
     /// `amplitude * sin(2π · frequency · n / rate)` on every channel.
-    Sine { frequency: f64, amplitude: f64 },
+    Sine {
+        frequency: f64,
+        amplitude: f64,
+    },
     Silence,
     /// Every sample of frame `n` is `n % 32768` (as i16; scaled to the input format).
     Counter,
@@ -57,7 +60,9 @@ impl GenSample for i16 {
 
 impl GenSample for i32 {
     fn from_unit(x: f64) -> Self {
-        (x * 2_147_483_648.0).round().clamp(i32::MIN as f64, i32::MAX as f64) as i32
+        (x * 2_147_483_648.0)
+            .round()
+            .clamp(i32::MIN as f64, i32::MAX as f64) as i32
     }
     fn from_counter(v: u16) -> Self {
         (v as i32) << 16
@@ -87,7 +92,10 @@ pub fn generate<S: GenSample>(
         let v = match waveform {
             Waveform::Silence => S::default(),
             Waveform::Counter => S::from_counter((n % 32768) as u16),
-            Waveform::Sine { frequency, amplitude } => {
+            Waveform::Sine {
+                frequency,
+                amplitude,
+            } => {
                 let cycles = frequency * n as f64 / rate as f64;
                 S::from_unit(amplitude * (std::f64::consts::TAU * cycles.fract()).sin())
             }
@@ -107,14 +115,17 @@ impl SyntheticSource {
         pipeline: Arc<Pipeline>,
         relay: Thread,
     ) -> std::io::Result<Self> {
-        let handle = std::thread::Builder::new().name("pcmtap-synthetic".into()).spawn(move || {
-            match config.input {
+        let handle = std::thread::Builder::new()
+            .name("pcmtap-synthetic".into())
+            .spawn(move || match config.input {
                 InputFormat::I16 => run::<i16>(&config, pipeline, relay),
                 InputFormat::I32 => run::<i32>(&config, pipeline, relay),
                 InputFormat::F32 => run::<f32>(&config, pipeline, relay),
-            }
-        })?;
-        Ok(Self { thread: handle.thread().clone(), handle })
+            })?;
+        Ok(Self {
+            thread: handle.thread().clone(),
+            handle,
+        })
     }
 
     /// Joins the thread. The caller has already cleared `pipeline.running`.
@@ -129,7 +140,11 @@ fn run<S: GenSample>(config: &SyntheticConfig, pipeline: Arc<Pipeline>, relay: T
     let rate = pipeline.layout.sample_rate;
     let largest = config.block_frames.iter().copied().max().unwrap_or(1) as usize;
     let mut buf = vec![S::default(); largest * ch];
-    let policy = if config.paced { MissPolicy::Drop } else { MissPolicy::Wait };
+    let policy = if config.paced {
+        MissPolicy::Drop
+    } else {
+        MissPolicy::Wait
+    };
     let mut pk = Packetizer::new(pipeline.clone(), relay, policy);
     let start = Instant::now();
     let mut next: u64 = 0;
@@ -187,12 +202,21 @@ mod tests {
     #[test]
     fn the_sine_has_the_asked_amplitude_and_period() {
         let mut s = vec![0f32; 48];
-        let w = Waveform::Sine { frequency: 1000.0, amplitude: 0.5 };
+        let w = Waveform::Sine {
+            frequency: 1000.0,
+            amplitude: 0.5,
+        };
         generate(&mut s, 1, 0, 48_000, w);
         assert!(s[0].abs() < 1e-6);
-        assert!((s[12] - 0.5).abs() < 1e-6, "quarter period peaks at the amplitude");
+        assert!(
+            (s[12] - 0.5).abs() < 1e-6,
+            "quarter period peaks at the amplitude"
+        );
         let mut t = vec![0f32; 48];
         generate(&mut t, 1, 48 * 1000, 48_000, w);
-        assert!(s.iter().zip(&t).all(|(a, b)| (a - b).abs() < 1e-5), "1 s later: same phase");
+        assert!(
+            s.iter().zip(&t).all(|(a, b)| (a - b).abs() < 1e-5),
+            "1 s later: same phase"
+        );
     }
 }

@@ -1,0 +1,8 @@
+'use strict'
+// pcmtap: zero-copy audio capture for Node.js. The hand-written entry: the generated loader
+// of the native addon is native.js; this file adds only the JS-side API (lib/).
+const { Capture } = require('./lib/capture')
+const { codes } = require('./lib/errors')
+const { SLOT_BYTES } = require('./lib/options')
+
+module.exports = { Capture, codes, SLOT_BYTES }

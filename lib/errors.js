@@ -1,0 +1,49 @@
+'use strict'
+// Errors with stable `err.code`s, in one place. Runs on the JS thread.
+
+/** Codes pcmtap itself raises (besides Node's ERR_INVALID_ARG_* / ERR_OUT_OF_RANGE). */
+const codes = Object.freeze({
+  CAPTURE_CLOSED: 'CAPTURE_CLOSED',
+  THREAD_SPAWN_FAILED: 'THREAD_SPAWN_FAILED',
+  NATIVE_ERROR: 'NATIVE_ERROR',
+})
+
+function makeError(Ctor, code, message) {
+  const err = new Ctor(message)
+  err.code = code
+  return err
+}
+
+function describe(value) {
+  if (value === null) return 'null'
+  if (typeof value === 'string') return `'${value}'`
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'undefined') return String(value)
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'function') return 'a function'
+  return `an instance of ${value.constructor ? value.constructor.name : 'Object'}`
+}
+
+const invalidType = (name, expected, value) =>
+  makeError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" option must be ${expected}. Received ${describe(value)}`)
+const invalidValue = (name, allowed, value) =>
+  makeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The "${name}" option must be ${allowed}. Received ${describe(value)}`)
+const outOfRange = (name, range, value) =>
+  makeError(RangeError, 'ERR_OUT_OF_RANGE', `The value of "${name}" is out of range. It must be ${range}. Received ${describe(value)}`)
+
+/** Native errors carry their code as a `[CODE] message` prefix (src/js/errors.rs). */
+function fromNative(err) {
+  const m = /^\[([A-Z_]+)\] ([\s\S]*)$/.exec(err && err.message)
+  if (!m) return Object.assign(err, { code: err.code && /^[A-Z_]+$/.test(err.code) ? err.code : codes.NATIVE_ERROR })
+  const Ctor = m[1].startsWith('ERR_INVALID_ARG') ? TypeError : Error
+  return makeError(Ctor, m[1], m[2])
+}
+
+function callNative(fn) {
+  try {
+    return fn()
+  } catch (err) {
+    throw fromNative(err)
+  }
+}
+
+module.exports = { codes, makeError, invalidType, invalidValue, outOfRange, callNative }

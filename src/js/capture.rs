@@ -1,0 +1,161 @@
+//! `NativeCapture`, the class `lib/capture.js` wraps: owns one session and its delivery.
+//!
+//! Threads: every method runs on the JS thread. `start()` hands the relay thread a threadsafe
+//! function; the relay calls it (at most once per drain) and it runs `onReady` on the JS thread,
+//! which calls `drain()`. The threadsafe function lives only while the capture runs, so a
+//! running capture keeps the event loop alive and a stopped one does not.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{Function, Unknown};
+use napi::threadsafe_function::ThreadsafeFunctionCallMode;
+use napi::{Env, JsValue, Status};
+use napi_derive::napi;
+
+use super::delivery::{self, Delivery};
+use super::errors::{closed, invalid_arg, to_js};
+use super::options::{parse, NativeOptions};
+use super::raw;
+use super::stats::{snapshot, NativeStats};
+use crate::core::{Notified, Pipeline};
+use crate::session::Session;
+
+/// Environment variable that makes delivery behave as if the runtime refused external Buffers
+/// (what Electron does), so the copy fallback can be tested in plain Node.
+pub const SIMULATE_NO_EXTERNAL_ENV: &str = "PCMTAP_SIMULATE_NO_EXTERNAL_BUFFERS";
+
+/// Doubles per packet in the `meta` array `drain()` fills: seq, frames, captureTime, flags.
+pub const META_PER_PACKET: usize = 4;
+
+#[napi]
+pub struct NativeCapture {
+    session: Option<Session>,
+    pipeline: Arc<Pipeline>,
+    delivery: Delivery,
+}
+
+#[napi]
+impl NativeCapture {
+    #[napi(constructor)]
+    pub fn new(options: NativeOptions) -> napi::Result<Self> {
+        let parsed = parse(&options).map_err(invalid_arg)?;
+        let session = Session::new(parsed.layout, parsed.pool_size, parsed.source);
+        let pipeline = session.pipeline().clone();
+        let simulate_refusal = std::env::var_os(SIMULATE_NO_EXTERNAL_ENV).is_some_and(|v| v == "1");
+        let delivery = Delivery {
+            want_external: options.use_external_buffer,
+            external_allowed: true,
+            simulate_refusal,
+            low_water: options.low_water_mark as usize,
+        };
+        Ok(Self {
+            session: Some(session),
+            pipeline,
+            delivery,
+        })
+    }
+
+    /// Starts producing; `on_ready` is called (with no arguments) whenever packets wait.
+    /// False if it was already running.
+    #[napi]
+    pub fn start(&mut self, on_ready: Function<(), ()>) -> napi::Result<bool> {
+        let session = self.session.as_mut().ok_or_else(closed)?;
+        if session.is_running() {
+            return Ok(false);
+        }
+        let tsfn = on_ready.build_threadsafe_function::<()>().build()?;
+        let notify = move || match tsfn.call((), ThreadsafeFunctionCallMode::NonBlocking) {
+            Status::Ok => Notified::Queued,
+            Status::Closing => Notified::Closed,
+            _ => Notified::Failed,
+        };
+        session.start(notify).map_err(to_js)
+    }
+
+    /// Stops producing. Packets already queued stay queued for `drain()`. False if not running.
+    #[napi]
+    pub fn stop(&mut self) -> bool {
+        self.session.as_mut().is_some_and(|s| s.stop())
+    }
+
+    /// Stops and frees the session. Buffers already in JS stay valid. Idempotent.
+    #[napi]
+    pub fn close(&mut self) {
+        self.session.take();
+    }
+
+    #[napi(getter)]
+    pub fn running(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| s.is_running()) && self.pipeline.is_running()
+    }
+
+    /// Delivers up to `meta.length / 4` ready packets: returns their Buffers and writes
+    /// seq, frames, captureTime (ms since the epoch) and flags for each into `meta`.
+    #[napi]
+    pub fn drain<'env>(
+        &mut self,
+        env: &'env Env,
+        meta: Unknown<'env>,
+    ) -> napi::Result<Unknown<'env>> {
+        let e = env.raw();
+        self.pipeline.scheduled.store(false, Ordering::Release);
+        // SAFETY: used only within this call; no JS runs while it is held (napi calls below
+        // create Buffers but never call into JS), and `lib/capture.js` allocates it off-heap.
+        let meta = unsafe { raw::f64_slice(e, meta.raw()) }
+            .ok_or_else(|| invalid_arg("meta must be a Float64Array".into()))?;
+        let arr = raw::array(e, 0).map_err(status_err)?;
+        let max = meta.len() / META_PER_PACKET;
+        let held_before = self.pipeline.pool.in_js();
+        let mut n = 0;
+        while n < max {
+            let Some(d) = self.pipeline.ready.pop() else {
+                break;
+            };
+            let buf = self
+                .delivery
+                .deliver(e, &self.pipeline, d, held_before)
+                .map_err(status_err)?;
+            raw::set_element(e, arr, n as u32, buf).map_err(status_err)?;
+            let m = &mut meta[n * META_PER_PACKET..(n + 1) * META_PER_PACKET];
+            m[0] = d.seq as f64;
+            m[1] = d.frames as f64;
+            m[2] = d.capture_time_ns as f64 / 1e6;
+            m[3] = d.flags as f64;
+            n += 1;
+        }
+        // SAFETY: `arr` is a live array value created in this call on this env.
+        Ok(unsafe { Unknown::from_raw_unchecked(e, arr) })
+    }
+
+    /// See `delivery::release`.
+    #[napi]
+    pub fn release(&self, env: &Env, value: Unknown) -> bool {
+        delivery::release(env.raw(), &self.pipeline, value.raw())
+    }
+
+    #[napi]
+    pub fn stats(&self) -> NativeStats {
+        let running = self.running();
+        snapshot(
+            &self.pipeline,
+            self.delivery.effective_mode(),
+            self.delivery.external_allowed,
+            running,
+        )
+    }
+
+    /// Milliseconds from this capture's clock epoch to now (to map capture times onto
+    /// `performance.now()`).
+    #[napi]
+    pub fn epoch_age_ms(&self) -> f64 {
+        self.pipeline.epoch().elapsed().as_secs_f64() * 1e3
+    }
+}
+
+fn status_err(status: napi::sys::napi_status) -> napi::Error {
+    napi::Error::new(
+        Status::from(status),
+        format!("Node-API call failed with status {status}"),
+    )
+}

@@ -1,0 +1,151 @@
+//! Turning ready descriptors into JS Buffers, and getting their slots back.
+//!
+//! Threads: JS thread only, except [`finalize_slot`], which Node runs on the JS thread of the
+//! env that created the Buffer, possibly during env teardown after the capture object is gone.
+//!
+//! Ownership: an external Buffer's finalizer hint is an `Arc<Pipeline>` turned into a raw
+//! pointer (`Arc::into_raw`, a refcount bump, no allocation). The finalizer takes it back, so the
+//! pool memory under a Buffer lives exactly as long as the last Buffer or the capture.
+//! If the runtime refuses external Buffers (`napi_no_external_buffers_allowed`, Electron 21+
+//! with the V8 memory cage), the capture switches to copying for good and says so in stats.
+//! Detaching (`release()`) is only ever done on an ArrayBuffer whose data pointer is exactly
+//! one of this pool's slots, never on Node's shared small-Buffer pool.
+
+use std::ffi::c_void;
+use std::sync::Arc;
+
+use napi::sys;
+
+use super::raw;
+use crate::core::{Counters, Descriptor, Pipeline};
+
+/// How one capture hands packets to JS.
+pub struct Delivery {
+    /// `useExternalBuffer` as asked.
+    pub want_external: bool,
+    /// False once the runtime refused an external Buffer (never set back).
+    pub external_allowed: bool,
+    /// Behave as if the runtime refused external Buffers (tests of the Electron path).
+    pub simulate_refusal: bool,
+    /// Copy instead of lending when lending would leave fewer than this many slots.
+    pub low_water: usize,
+}
+
+impl Delivery {
+    /// `'external'` or `'copy'`: what new packets get now.
+    pub fn effective_mode(&self) -> &'static str {
+        if self.want_external && self.external_allowed {
+            "external"
+        } else {
+            "copy"
+        }
+    }
+
+    /// Makes a Buffer for `d`: external over the slot when allowed and the slots JS held before
+    /// this drain (`held_before`) leave more than the low-water mark, else a copy (the slot
+    /// returns to the pool at once). Judging by what JS held *before* the drain means one large
+    /// batch is never copied merely for being large; a consumer that keeps its Buffers is.
+    pub fn deliver(
+        &mut self,
+        env: sys::napi_env,
+        pipeline: &Arc<Pipeline>,
+        d: Descriptor,
+        held_before: usize,
+    ) -> Result<sys::napi_value, sys::napi_status> {
+        let c = &pipeline.counters;
+        let len = pipeline.packet_bytes(d.frames);
+        let ptr = pipeline.pool.slot_ptr(d.slot);
+        if self.want_external && self.external_allowed {
+            if pipeline.pool.capacity() - held_before > self.low_water {
+                match self.lend(env, pipeline, d.slot, ptr, len) {
+                    Ok(v) => {
+                        Counters::add(&c.external, 1);
+                        Counters::add(&c.packets, 1);
+                        return Ok(v);
+                    }
+                    Err(raw::NO_EXTERNAL_BUFFERS) => self.external_allowed = false,
+                    Err(status) => {
+                        pipeline.pool.recycle(d.slot);
+                        return Err(status);
+                    }
+                }
+            } else {
+                Counters::add(&c.low_water_copies, 1);
+            }
+        }
+        // SAFETY: the slot is Ready: fully written by the producer, which no longer touches it,
+        // and it stays out of the free list until the recycle below.
+        let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
+        let copied = raw::buffer_copy(env, bytes);
+        pipeline.pool.recycle(d.slot);
+        let v = copied?;
+        Counters::add(&c.copied, 1);
+        Counters::add(&c.packets, 1);
+        Ok(v)
+    }
+
+    fn lend(
+        &self,
+        env: sys::napi_env,
+        pipeline: &Arc<Pipeline>,
+        slot: u32,
+        ptr: *mut u8,
+        len: usize,
+    ) -> Result<sys::napi_value, sys::napi_status> {
+        if self.simulate_refusal {
+            return Err(raw::NO_EXTERNAL_BUFFERS);
+        }
+        let hint = Arc::into_raw(Arc::clone(pipeline)) as *mut c_void;
+        // SAFETY: the slot is Ready and leaves the free list only through `finalize_slot`, which
+        // Node calls after the Buffer is gone; `hint` keeps the pool memory alive until then.
+        match unsafe { raw::external_buffer(env, ptr, len, finalize_slot, hint) } {
+            Ok(v) => {
+                let lent = pipeline.pool.lend_to_js(slot);
+                debug_assert!(lent);
+                Ok(v)
+            }
+            Err(status) => {
+                // SAFETY: Node refused the Buffer and will never call the finalizer, so the
+                // reference made by `Arc::into_raw` above is still ours to drop, once.
+                drop(unsafe { Arc::from_raw(hint as *const Pipeline) });
+                Err(status)
+            }
+        }
+    }
+}
+
+/// Finalizer of every external Buffer: returns its slot to the pool.
+unsafe extern "C" fn finalize_slot(_env: sys::napi_env, data: *mut c_void, hint: *mut c_void) {
+    // SAFETY: `hint` is the `Arc::into_raw` made in `Delivery::lend` for this Buffer, and Node
+    // calls a Buffer's finalizer exactly once, so the reference is taken back exactly once.
+    let pipeline = unsafe { Arc::from_raw(hint as *const Pipeline) };
+    if let Some(slot) = pipeline.pool.slot_at(data as *const u8) {
+        if pipeline.pool.recycle(slot).is_some() {
+            Counters::add(&pipeline.counters.finalized, 1);
+        }
+    }
+}
+
+/// `release(buf)`: detaches `value`'s ArrayBuffer if it is a live external Buffer over one of
+/// `pipeline`'s slots, so its finalizer returns the slot on the next event-loop turn. False for
+/// anything else (copies, other captures' Buffers, Node's pooled Buffers, released ones).
+pub fn release(env: sys::napi_env, pipeline: &Pipeline, value: sys::napi_value) -> bool {
+    let Some((array_buffer, data, _len)) = raw::backing_array_buffer(env, value) else {
+        return false;
+    };
+    if data.is_null() {
+        return false; // already detached
+    }
+    let Some(slot) = pipeline.pool.slot_at(data) else {
+        return false;
+    };
+    if !pipeline.pool.mark_released(slot) {
+        return false;
+    }
+    if !raw::detach(env, array_buffer) {
+        pipeline.pool.unmark_released(slot);
+        return false;
+    }
+    Counters::add(&pipeline.counters.released, 1);
+    true
+}

@@ -1,0 +1,35 @@
+//! The one mapping from core errors to JS errors. The reason carries the stable code in
+//! brackets (`[CAPTURE_CLOSED] …`); `lib/errors.js` moves it into `err.code`, in one place.
+//!
+//! Threads: JS thread.
+
+use napi::{Error, Status};
+
+use crate::error::{Error as CoreError, ErrorKind};
+
+/// The stable `err.code` of a core error kind.
+pub fn code(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::ThreadSpawn => "THREAD_SPAWN_FAILED",
+        ErrorKind::Closed => "CAPTURE_CLOSED",
+    }
+}
+
+pub fn to_js(e: CoreError) -> Error {
+    Error::new(
+        Status::GenericFailure,
+        format!("[{}] {}", code(e.kind), e.message),
+    )
+}
+
+/// An invalid argument that slipped past the JS validation.
+pub fn invalid_arg(message: String) -> Error {
+    Error::new(
+        Status::InvalidArg,
+        format!("[ERR_INVALID_ARG_VALUE] {message}"),
+    )
+}
+
+pub fn closed() -> Error {
+    to_js(CoreError::new(ErrorKind::Closed, "the capture is closed"))
+}

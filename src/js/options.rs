@@ -1,0 +1,134 @@
+//! The options the JS wrapper passes to the native capture, already normalized (every field
+//! present, defaults applied) and validated with Node's error codes by `lib/options.js`. They
+//! are checked again here so that no input, even one that bypasses the wrapper, can reach the
+//! core invalid.
+//!
+//! Threads: JS thread.
+
+use napi_derive::napi;
+
+use crate::core::{OutputFormat, PacketLayout};
+use crate::session::SourceConfig;
+use crate::source::{InputFormat, SyntheticConfig, Waveform};
+
+/// Largest pool accepted (slots of 4096 bytes: 256 MiB).
+pub const MAX_POOL_SIZE: u32 = 65_536;
+
+#[napi(object)]
+pub struct NativeSyntheticOptions {
+    /// `'sine' | 'silence' | 'counter'`.
+    pub waveform: String,
+    /// Hz, > 0 and below half the sample rate.
+    pub frequency: f64,
+    /// 0 ..= 1.
+    pub amplitude: f64,
+    pub paced: bool,
+    /// Frames per block, cycled; each 1 ..= 65536.
+    pub block_frames: Vec<u32>,
+    /// `'i16' | 'i32' | 'f32'`: what the source delivers before conversion.
+    pub sample_format: String,
+}
+
+#[napi(object)]
+pub struct NativeOptions {
+    pub sample_rate: u32,
+    pub channels: u32,
+    /// `'s16' | 'f32'`.
+    pub format: String,
+    pub frames_per_packet: u32,
+    pub pool_size: u32,
+    pub use_external_buffer: bool,
+    /// Copy instead of lending when lending would leave fewer free slots than this.
+    pub low_water_mark: u32,
+    pub synthetic: NativeSyntheticOptions,
+}
+
+/// What the session and the delivery are built from.
+pub struct Parsed {
+    pub layout: PacketLayout,
+    pub pool_size: usize,
+    pub source: SourceConfig,
+}
+
+pub fn parse(o: &NativeOptions) -> Result<Parsed, String> {
+    let format = OutputFormat::parse(&o.format)
+        .ok_or_else(|| format!("format must be 's16' or 'f32', got {:?}", o.format))?;
+    if !(1..=32).contains(&o.channels) {
+        return Err(format!("channels must be 1 ..= 32, got {}", o.channels));
+    }
+    if !(1_000..=384_000).contains(&o.sample_rate) {
+        return Err(format!(
+            "sampleRate must be 1000 ..= 384000, got {}",
+            o.sample_rate
+        ));
+    }
+    let layout = PacketLayout {
+        sample_rate: o.sample_rate,
+        channels: o.channels as u16,
+        format,
+        frames_per_packet: o.frames_per_packet,
+    };
+    if !layout.is_valid() {
+        let max = PacketLayout::max_frames_per_packet(layout.channels, format);
+        return Err(format!(
+            "framesPerPacket must be 1 ..= {max}, got {}",
+            o.frames_per_packet
+        ));
+    }
+    if !(1..=MAX_POOL_SIZE).contains(&o.pool_size) {
+        return Err(format!(
+            "poolSize must be 1 ..= {MAX_POOL_SIZE}, got {}",
+            o.pool_size
+        ));
+    }
+    if o.low_water_mark >= o.pool_size {
+        return Err(format!(
+            "lowWaterMark must be below poolSize, got {}",
+            o.low_water_mark
+        ));
+    }
+    let s = &o.synthetic;
+    let waveform = match s.waveform.as_str() {
+        "sine" => Waveform::Sine {
+            frequency: s.frequency,
+            amplitude: s.amplitude,
+        },
+        "silence" => Waveform::Silence,
+        "counter" => Waveform::Counter,
+        w => {
+            return Err(format!(
+                "synthetic.waveform must be 'sine', 'silence' or 'counter', got {w:?}"
+            ))
+        }
+    };
+    let nyquist = o.sample_rate as f64 / 2.0;
+    if !(s.frequency > 0.0 && s.frequency < nyquist) || !(0.0..=1.0).contains(&s.amplitude) {
+        return Err("synthetic.frequency or synthetic.amplitude out of range".into());
+    }
+    if s.block_frames.is_empty() || s.block_frames.iter().any(|&n| !(1..=65_536).contains(&n)) {
+        return Err(
+            "synthetic.blockFrames must be 1 ..= 65536 (or a non-empty list of such)".into(),
+        );
+    }
+    let input = match s.sample_format.as_str() {
+        "i16" => InputFormat::I16,
+        "i32" => InputFormat::I32,
+        "f32" => InputFormat::F32,
+        f => {
+            return Err(format!(
+                "synthetic.sampleFormat must be 'i16', 'i32' or 'f32', got {f:?}"
+            ))
+        }
+    };
+    let source = SourceConfig::Synthetic(SyntheticConfig {
+        waveform,
+        paced: s.paced,
+        block_frames: s.block_frames.clone(),
+        input,
+    });
+    Ok(Parsed {
+        layout,
+        pool_size: o.pool_size as usize,
+        source,
+    })
+}

@@ -1,0 +1,87 @@
+//! The shape `stats()` returns (see index.d.ts for the documented public form).
+//!
+//! Threads: built on the JS thread from atomics; every counter is exact at the instant read.
+
+use napi_derive::napi;
+
+use crate::core::{Counters, Pipeline};
+
+#[napi(object)]
+pub struct NativePoolStats {
+    pub capacity: u32,
+    pub free: u32,
+    pub outstanding: u32,
+    pub held_by_js: u32,
+    pub high_water: u32,
+    pub hits: f64,
+    pub misses: f64,
+    pub hit_rate: f64,
+}
+
+#[napi(object)]
+pub struct NativeDeliveryStats {
+    pub packets: f64,
+    pub external: f64,
+    pub copied: f64,
+    pub low_water_copies: f64,
+    pub released: f64,
+    pub finalized: f64,
+    pub queued: u32,
+}
+
+#[napi(object)]
+pub struct NativeAudioStats {
+    pub frames: f64,
+    pub dropped_frames: f64,
+    pub discontinuities: f64,
+}
+
+#[napi(object)]
+pub struct NativeStats {
+    pub mode: String,
+    pub external_buffers_allowed: bool,
+    pub running: bool,
+    pub pool: NativePoolStats,
+    pub delivery: NativeDeliveryStats,
+    pub audio: NativeAudioStats,
+}
+
+pub fn snapshot(p: &Pipeline, mode: &str, allowed: bool, running: bool) -> NativeStats {
+    let ps = p.pool_stats();
+    let c = &p.counters;
+    let g = |a| Counters::get(a) as f64;
+    let attempts = ps.hits + ps.misses;
+    NativeStats {
+        mode: mode.to_string(),
+        external_buffers_allowed: allowed,
+        running,
+        pool: NativePoolStats {
+            capacity: ps.capacity as u32,
+            free: ps.free as u32,
+            outstanding: ps.outstanding as u32,
+            held_by_js: ps.in_js as u32,
+            high_water: ps.high_water as u32,
+            hits: ps.hits as f64,
+            misses: ps.misses as f64,
+            hit_rate: if attempts == 0 {
+                1.0
+            } else {
+                ps.hits as f64 / attempts as f64
+            },
+        },
+        delivery: NativeDeliveryStats {
+            packets: g(&c.packets),
+            external: g(&c.external),
+            copied: g(&c.copied),
+            low_water_copies: g(&c.low_water_copies),
+            released: g(&c.released),
+            finalized: g(&c.finalized),
+            queued: p.ready.len() as u32,
+        },
+        audio: NativeAudioStats {
+            frames: g(&c.frames),
+            dropped_frames: g(&c.dropped_frames),
+            discontinuities: g(&c.discontinuities),
+        },
+    }
+}
