@@ -1,0 +1,58 @@
+'use strict'
+// Shared test helpers (JS thread). Not a test file itself.
+const { spawnSync } = require('node:child_process')
+const { once } = require('node:events')
+const path = require('node:path')
+
+const ROOT = path.join(__dirname, '..')
+
+/** Runs `code` in a fresh `node` process; returns status, signal and both streams. */
+function runChild(code, { args = [], env = {}, timeout = 60_000 } = {}) {
+  const r = spawnSync(process.execPath, [...args, '-e', code], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout,
+  })
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr }
+}
+
+/** A message for assertions on a child: both streams, so a failure explains itself. */
+function childReport(r) {
+  return `status=${r.status} signal=${r.signal}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`
+}
+
+/** Collects `count` packets (copies of their bytes and their info), then stops. */
+async function collect(cap, count, { release = true } = {}) {
+  const packets = []
+  cap.on('data', (buf, info) => {
+    if (packets.length < count) packets.push({ bytes: Buffer.from(buf), info, external: buf })
+    if (release) cap.release(buf)
+    if (packets.length === count && cap.running) cap.stop()
+  })
+  const stopped = once(cap, 'stop')
+  cap.start()
+  await stopped
+  return packets
+}
+
+/** Checks the counter pattern: sample value = frame index % 32768, on every channel. */
+function checkCounter(packets, { channels, format }) {
+  let frame = 0
+  for (const { bytes, info } of packets) {
+    const samples =
+      format === 's16'
+        ? new Int16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2)
+        : new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length))
+    if (samples.length !== info.frames * channels) throw new Error(`packet ${info.seq}: ${samples.length} samples for ${info.frames} frames`)
+    for (let i = 0; i < samples.length; i++) {
+      const f = frame + Math.floor(i / channels)
+      const want = format === 's16' ? f % 32768 : (f % 32768) / 32768
+      if (samples[i] !== want) throw new Error(`frame ${f} (packet ${info.seq}, sample ${i}): got ${samples[i]}, want ${want}`)
+    }
+    frame += info.frames
+  }
+  return frame
+}
+
+module.exports = { ROOT, runChild, childReport, collect, checkCounter }
