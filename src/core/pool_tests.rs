@@ -117,7 +117,7 @@ fn returns_racing_acquisitions_never_lose_or_duplicate_a_slot() {
                 let got = unsafe { pool.slot_ptr(s).cast::<u64>().read() };
                 assert_eq!(got, expect);
                 assert!(pool.lend_to_js(s));
-                if expect % 2 == 0 {
+                if expect.is_multiple_of(2) {
                     assert!(pool.mark_released(s));
                 }
                 assert!(pool.recycle(s).is_some());

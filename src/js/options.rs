@@ -102,7 +102,7 @@ pub fn parse(o: &NativeOptions) -> Result<Parsed, String> {
         }
     };
     let nyquist = o.sample_rate as f64 / 2.0;
-    if !(s.frequency > 0.0 && s.frequency < nyquist) || !(0.0..=1.0).contains(&s.amplitude) {
+    if !(s.frequency > 0.0 && s.frequency < nyquist && (0.0..=1.0).contains(&s.amplitude)) {
         return Err("synthetic.frequency or synthetic.amplitude out of range".into());
     }
     if s.block_frames.is_empty() || s.block_frames.iter().any(|&n| !(1..=65_536).contains(&n)) {

@@ -1,0 +1,150 @@
+/// <reference types="node" />
+import { EventEmitter } from 'node:events'
+
+/** Options of the synthetic source (a thread that plays the audio thread). */
+export interface SyntheticOptions {
+  /** `'sine'` (default), `'silence'`, or `'counter'`: every sample of frame n is `n % 32768` (s16; /32768 in f32). */
+  waveform?: 'sine' | 'silence' | 'counter'
+  /** Sine frequency in Hz, > 0 and < sampleRate / 2. Default 1000. */
+  frequency?: number
+  /** Sine amplitude, 0 ..= 1 of full scale. Default 0.5. */
+  amplitude?: number
+  /**
+   * true (default): follows a real clock at the sample rate and drops on a pool miss, like a device.
+   * false: runs as fast as slots come back and waits for a free slot instead of dropping.
+   */
+  paced?: boolean
+  /** Frames per block the source hands the packetizer (1 ..= 65536), or a list cycled through (irregular sizes, as real hosts deliver). Default 512. */
+  blockFrames?: number | number[]
+  /** Sample type the source produces before conversion: `'i16'`, `'i32'` or `'f32'` (default). */
+  sampleFormat?: 'i16' | 'i32' | 'f32'
+}
+
+export interface CaptureOptions {
+  /** Where samples come from. Only `'synthetic'` in this version; `'device'` arrives next and becomes the default. */
+  source?: 'synthetic'
+  /** Frames per second, integer 1000 ..= 384000. Default 48000. */
+  sampleRate?: number
+  /** Interleaved channels, integer 1 ..= 32. Default 2. */
+  channels?: number
+  /** Sample format of delivered packets: `'s16'` (default, little-endian int16) or `'f32'` (little-endian float32). */
+  format?: 's16' | 'f32'
+  /** Frames per packet, integer 1 ..= floor(4096 / (channels × bytes per sample)). Default 480 (10 ms at 48 kHz). */
+  framesPerPacket?: number
+  /** Slots of 4096 bytes allocated up front, integer 1 ..= 65536. Default 64. */
+  poolSize?: number
+  /** true (default): packets are external Buffers over pool memory. false: every packet is copied and its slot freed at once. */
+  useExternalBuffer?: boolean
+  /** Release each packet right after the synchronous 'data' listeners return. Default false. */
+  autoRelease?: boolean
+  /**
+   * Copy instead of lending while the slots JS holds leave fewer than this many for the
+   * producer, so a consumer that never releases degrades to copying instead of dropping.
+   * Integer 0 ..= poolSize - 1. Default floor(poolSize / 4).
+   */
+  lowWaterMark?: number
+  synthetic?: SyntheticOptions
+}
+
+export interface PacketInfo {
+  /** Packet number, continuous from 0 (dropped frames do not consume numbers; see `discontinuity`). */
+  seq: number
+  /** Frames in this packet: framesPerPacket, or fewer for the last packet after stop(). */
+  frames: number
+  /** When the packet's first frame was captured, in ms on the `performance.now()` clock. */
+  captureTime: number
+  /** Frames were dropped right before this packet (the pool was empty). */
+  discontinuity: boolean
+}
+
+export interface PoolStats {
+  /** Slots in the pool. */
+  capacity: number
+  /** Slots on the free list now. */
+  free: number
+  /** Slots not free: being filled, queued, held by JS or awaiting their finalizer. */
+  outstanding: number
+  /** Slots lent to JS as external Buffers and neither released nor finalized. */
+  heldByJs: number
+  /** Most slots ever outstanding at once. */
+  highWater: number
+  /** Times the producer got a slot. */
+  hits: number
+  /** Times the producer found no slot (each drops one packet's frames). */
+  misses: number
+  /** hits / (hits + misses); 1 when nothing was attempted yet. */
+  hitRate: number
+}
+
+export interface DeliveryStats {
+  /** Packets handed to JS. */
+  packets: number
+  /** Of packets: as external Buffers over pool memory. */
+  external: number
+  /** Of packets: as copies (copy mode, low-water fallback, or external Buffers refused). */
+  copied: number
+  /** Of copied: because JS held too many slots (see lowWaterMark). */
+  lowWaterCopies: number
+  /** External Buffers detached by release() or autoRelease. */
+  released: number
+  /** Finalizers that returned a slot to the pool (after release() or GC). */
+  finalized: number
+  /** Packets waiting for the JS thread right now. */
+  queued: number
+}
+
+export interface AudioStats {
+  /** Frames written into packets. */
+  frames: number
+  /** Frames dropped because the pool was empty. */
+  droppedFrames: number
+  /** Gaps (runs of dropped frames); each flags the next packet. */
+  discontinuities: number
+}
+
+export interface CaptureStats {
+  /** What new packets get: `'external'`, or `'copy'` when asked for or when external Buffers were refused. */
+  mode: 'external' | 'copy'
+  /** false once the runtime refused an external Buffer (Electron's V8 memory cage); never set back. */
+  externalBuffersAllowed: boolean
+  running: boolean
+  pool: PoolStats
+  delivery: DeliveryStats
+  audio: AudioStats
+}
+
+/** Stable `err.code` values raised by pcmtap itself. */
+export type PcmtapErrorCode = 'CAPTURE_CLOSED' | 'THREAD_SPAWN_FAILED' | 'NATIVE_ERROR'
+/** Codes of option errors (Node's own): TypeError or RangeError, thrown by the constructor. */
+export type OptionErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE'
+
+export declare const codes: Readonly<{ [K in PcmtapErrorCode]: K }>
+/** Bytes in one pool slot. */
+export declare const SLOT_BYTES: 4096
+
+export declare class Capture extends EventEmitter {
+  /** Validates every option (throws TypeError/RangeError with Node's codes) and allocates the pool. */
+  constructor(options?: CaptureOptions)
+  /** Starts producing. No-op if running. Throws CAPTURE_CLOSED after close(). */
+  start(): void
+  /** Stops producing; queued packets (and a last, shorter one) arrive as 'data' on the next tick, then 'stop'. Throws CAPTURE_CLOSED after close(). */
+  stop(): void
+  /** Stops and frees the capture; idempotent. Delivered Buffers stay valid. Emits 'close'. */
+  close(): void
+  /**
+   * Detaches a Buffer this capture delivered as external (its length becomes 0) so its slot
+   * returns to the pool on the next event-loop turn. Returns false for anything else: copies,
+   * other Buffers, Node's pooled Buffers, already released ones. Throws ERR_INVALID_ARG_TYPE
+   * for a non-ArrayBufferView. Do not release a Buffer an async consumer may still be reading.
+   */
+  release(buf: ArrayBufferView): boolean
+  /** Exact counters at this instant. */
+  stats(): CaptureStats
+  readonly running: boolean
+  readonly closed: boolean
+
+  on(event: 'data', listener: (buf: Buffer, info: PacketInfo) => void): this
+  on(event: 'start' | 'stop' | 'close', listener: () => void): this
+  once(event: 'data', listener: (buf: Buffer, info: PacketInfo) => void): this
+  once(event: 'start' | 'stop' | 'close', listener: () => void): this
+}

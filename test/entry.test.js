@@ -1,0 +1,19 @@
+'use strict'
+// The package entry points: CommonJS and ESM give the same API.
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { runChild, childReport } = require('./helpers')
+
+test('ESM import gives the same Capture as require', () => {
+  const code = `
+    import { Capture, SLOT_BYTES, codes } from 'pcmtap'
+    import { createRequire } from 'node:module'
+    const cjs = createRequire(import.meta.url)('pcmtap')
+    if (Capture !== cjs.Capture) throw new Error('different Capture')
+    if (SLOT_BYTES !== 4096 || codes.CAPTURE_CLOSED !== 'CAPTURE_CLOSED') throw new Error('bad exports')
+    new Capture().close()
+    console.log('ESM OK')`
+  const r = runChild(code, { args: ['--input-type=module'] })
+  assert.equal(r.status, 0, childReport(r))
+  assert.match(r.stdout, /ESM OK/)
+})
