@@ -105,6 +105,11 @@ fn the_producer_path_allocates_nothing_after_start_up() {
             let mut frame = 0u64;
             for round in 0..3000usize {
                 let n = sizes[round % sizes.len()];
+                // Let the consumer keep up, so this phase really fills packets (a spin, no
+                // allocation); the miss path is exercised on purpose below.
+                while p.pool.stats().free < 4 {
+                    std::hint::spin_loop();
+                }
                 match round % 3 {
                     0 => {
                         generate(&mut f32_buf[..n * 2], 2, frame, 48_000, sine);
