@@ -71,6 +71,62 @@ impl Sample for f32 {
     }
 }
 
+/// Integer formats: `$t` has `$bits` bits, `$offset` is the value of silence (unsigned types).
+macro_rules! int_sample {
+    ($t:ty, $bits:expr, $offset:expr) => {
+        impl Sample for $t {
+            #[inline]
+            fn to_s16(self) -> i16 {
+                let centered = self as i128 - $offset as i128;
+                (centered >> ($bits - 16)) as i16
+            }
+            #[inline]
+            fn to_f32(self) -> f32 {
+                let centered = self as i128 - $offset as i128;
+                (centered as f64 / (1u128 << ($bits - 1)) as f64) as f32
+            }
+        }
+    };
+}
+
+int_sample!(i64, 64, 0i64);
+int_sample!(u16, 16, 32768u16);
+int_sample!(u32, 32, 2_147_483_648u32);
+int_sample!(u64, 64, 9_223_372_036_854_775_808u64);
+
+impl Sample for i8 {
+    #[inline]
+    fn to_s16(self) -> i16 {
+        (self as i16) << 8
+    }
+    #[inline]
+    fn to_f32(self) -> f32 {
+        self as f32 / 128.0
+    }
+}
+
+impl Sample for u8 {
+    #[inline]
+    fn to_s16(self) -> i16 {
+        ((self as i16) - 128) << 8
+    }
+    #[inline]
+    fn to_f32(self) -> f32 {
+        (self as f32 - 128.0) / 128.0
+    }
+}
+
+impl Sample for f64 {
+    #[inline]
+    fn to_s16(self) -> i16 {
+        (self * 32768.0).round() as i16
+    }
+    #[inline]
+    fn to_f32(self) -> f32 {
+        self as f32
+    }
+}
+
 /// Converts `src` into `dst` (raw little-endian bytes of `format`). `dst` must hold exactly
 /// `src.len() * format.bytes_per_sample()` bytes; a shorter `dst` converts only what fits.
 #[inline]
@@ -155,6 +211,43 @@ mod tests {
             assert_eq!(*s as i64, (*v as i64).div_euclid(65536), "i32 {v} -> s16");
             assert_eq!(*f, (*v as f64 / 2f64.powi(31)) as f32, "i32 {v} -> f32");
         }
+    }
+
+    #[test]
+    fn every_device_format_maps_silence_and_full_scale_like_the_reference() {
+        assert_eq!(
+            (0u8.to_s16(), 128u8.to_s16(), 255u8.to_s16()),
+            (-32768, 0, 32512)
+        );
+        assert_eq!(
+            (i8::MIN.to_s16(), 0i8.to_s16(), 1i8.to_s16()),
+            (-32768, 0, 256)
+        );
+        assert_eq!(
+            (0u16.to_s16(), 32768u16.to_s16(), 65535u16.to_s16()),
+            (-32768, 0, 32767)
+        );
+        assert_eq!(
+            (0u32.to_s16(), (1u32 << 31).to_s16(), u32::MAX.to_s16()),
+            (-32768, 0, 32767)
+        );
+        assert_eq!(
+            (i64::MIN.to_s16(), 0i64.to_s16(), i64::MAX.to_s16()),
+            (-32768, 0, 32767)
+        );
+        assert_eq!((0u64.to_s16(), (1u64 << 63).to_s16()), (-32768, 0));
+        assert_eq!(
+            (0.5f64.to_s16(), (-1.0f64).to_s16(), 2.0f64.to_s16()),
+            (16384, -32768, 32767)
+        );
+        for v in [0u16, 1, 12345, 32768, 65535] {
+            assert_eq!(v.to_f32(), ((v as f64 - 32768.0) / 32768.0) as f32);
+        }
+        for v in [0u8, 1, 127, 128, 255] {
+            assert_eq!(v.to_f32(), ((v as f64 - 128.0) / 128.0) as f32);
+        }
+        assert_eq!(i64::MIN.to_f32(), -1.0);
+        assert_eq!(0.25f64.to_f32(), 0.25);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The napi-free core: slot pool, format conversion, packetizer, pipeline state and relay.
 //! Every item here can be unit-tested with `cargo test`; nothing here imports napi or cpal.
 
+mod chain;
 mod convert;
 mod packetizer;
 mod pipeline;
@@ -10,6 +11,7 @@ mod relay;
 #[cfg(test)]
 mod no_alloc_tests;
 
+pub use chain::{Chain, ChannelMap};
 pub use convert::{OutputFormat, Sample};
 pub use packetizer::{MissPolicy, Packetizer, Pushed};
 pub use pipeline::{Counters, Descriptor, PacketLayout, Pipeline};

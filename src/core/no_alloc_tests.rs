@@ -154,3 +154,45 @@ fn the_producer_path_allocates_nothing_after_start_up() {
         );
     }
 }
+
+#[test]
+fn the_device_conversion_chain_allocates_nothing_after_start_up() {
+    // 48 kHz stereo i16 device -> 16 kHz mono f32 packets (map + resample), and an explicit map.
+    let cases: [(usize, u32, usize, u32, ChannelMap); 3] = [
+        (2, 48_000, 1, 16_000, ChannelMap::Auto),
+        (2, 48_000, 2, 44_100, ChannelMap::Auto),
+        (2, 48_000, 2, 48_000, ChannelMap::Explicit(vec![1, 0])),
+    ];
+    for (in_ch, in_rate, out_ch, out_rate, map) in cases {
+        let layout = PacketLayout {
+            sample_rate: out_rate,
+            channels: out_ch as u16,
+            format: OutputFormat::F32,
+            frames_per_packet: 160,
+        };
+        let p = Arc::new(Pipeline::new(layout, 64));
+        let mut chain = Chain::new(in_ch, in_rate, out_ch, out_rate, &map).unwrap();
+        let mut pk = Packetizer::new(p.clone(), std::thread::current(), MissPolicy::Drop);
+        let block: Vec<i16> = (0..4096 * in_ch)
+            .map(|i| (i as i16).wrapping_mul(31))
+            .collect();
+        let sizes = [1usize, 160, 7, 1024, 333, 4096];
+        let (_, allocs) = counted(|| {
+            for round in 0..400 {
+                let n = sizes[round % sizes.len()];
+                chain.process(&block[..n * in_ch], 0, &mut pk);
+                while let Some(d) = p.ready.pop() {
+                    p.pool.recycle(d.slot);
+                }
+            }
+        });
+        assert!(
+            p.pool.stats().hits > 100,
+            "the chain must really have produced packets"
+        );
+        assert_eq!(
+            allocs, 0,
+            "conversion chain allocated {allocs} times ({in_rate}->{out_rate}, {map:?})"
+        );
+    }
+}
