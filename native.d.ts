@@ -29,6 +29,8 @@ export declare class NativeCapture {
   /** See `delivery::release`. */
   release(value: unknown): boolean
   stats(): NativeStats
+  /** The next fatal source error reported since the last call, as `[CODE] message`. */
+  takeError(): string | null
   /**
    * Milliseconds from this capture's clock epoch to now (to map capture times onto
    * `performance.now()`).
@@ -36,10 +38,17 @@ export declare class NativeCapture {
   epochAgeMs(): number
 }
 
+export declare function defaultDevice(host?: string | undefined | null): NativeDeviceInfo | null
+
+export declare function hosts(): NativeHosts
+
+export declare function listDevices(host: string | undefined | null, kind: string | undefined | null, probe: boolean): Array<NativeDeviceInfo>
+
 export interface NativeAudioStats {
   frames: number
   droppedFrames: number
   discontinuities: number
+  xruns: number
 }
 
 export interface NativeDeliveryStats {
@@ -52,7 +61,54 @@ export interface NativeDeliveryStats {
   queued: number
 }
 
+export interface NativeDeviceConfig {
+  sampleRate: number
+  channels: number
+  format: string
+}
+
+export interface NativeDeviceInfo {
+  id: string
+  name: string
+  host: string
+  /** `'input' | 'output' | 'monitor'`. */
+  kind: string
+  isDefault: boolean
+  defaultConfig?: NativeDeviceConfig
+}
+
+export interface NativeDeviceStats {
+  id: string
+  name: string
+  host: string
+  sampleRate: number
+  channels: number
+  format: string
+  bufferFrames?: number
+  passthrough: boolean
+  resampling: boolean
+}
+
+export interface NativeHosts {
+  default: string
+  compiled: Array<string>
+}
+
 export interface NativeOptions {
+  /** `'device' | 'synthetic'`. */
+  source: string
+  /** Host name (`'alsa'`, `'pulseaudio'`, …); absent: the platform default. */
+  host?: string
+  /** Device id or case-insensitive name substring; absent: the default input device. */
+  device?: string
+  /** Exact device id (from `device: { id }`). */
+  deviceId?: string
+  /** Capture what the machine plays. */
+  loopback: boolean
+  /** For each output channel, the device channel it comes from. */
+  channelMap?: Array<number>
+  /** Frames per device buffer; absent: the host default. */
+  bufferFrames?: number
   sampleRate: number
   channels: number
   /** `'s16' | 'f32'`. */
@@ -83,6 +139,8 @@ export interface NativeStats {
   pool: NativePoolStats
   delivery: NativeDeliveryStats
   audio: NativeAudioStats
+  /** The device config actually opened (device sources, once started). */
+  device?: NativeDeviceStats
 }
 
 export interface NativeSyntheticOptions {

@@ -836,3 +836,6 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeCapture = nativeBinding.NativeCapture
+module.exports.defaultDevice = nativeBinding.defaultDevice
+module.exports.hosts = nativeBinding.hosts
+module.exports.listDevices = nativeBinding.listDevices

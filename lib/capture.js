@@ -6,7 +6,7 @@ const { EventEmitter } = require('node:events')
 const { performance } = require('node:perf_hooks')
 const { NativeCapture } = require('../native.js')
 const { normalize } = require('./options')
-const { codes, makeError, invalidType, callNative } = require('./errors')
+const { codes, makeError, invalidType, callNative, fromNative } = require('./errors')
 
 const META_PER_PACKET = 4 // seq, frames, captureTime (ms since the native epoch), flags
 const FLAG_DISCONTINUITY = 1
@@ -18,6 +18,7 @@ class Capture extends EventEmitter {
   #epoch
   #autoRelease
   #closed = false
+  #stopping = false
   #draining = false
   #onReady = () => this.#drain()
 
@@ -84,8 +85,10 @@ class Capture extends EventEmitter {
   }
 
   #stopNative() {
-    if (this.#closed || !this.#native.stop()) return
+    if (this.#closed || this.#stopping || !this.#native.stop()) return
+    this.#stopping = true
     process.nextTick(() => {
+      this.#stopping = false
       this.#drain()
       this.emit('stop')
     })
@@ -125,7 +128,21 @@ class Capture extends EventEmitter {
     } finally {
       this.#draining = false
     }
+    this.#reportSourceError()
     if (firstError !== null) throw firstError
+  }
+
+  /** A fatal device error: emitted as 'error' (code, message, host message as cause), then the
+   * capture stops. Buffers already delivered stay valid. */
+  #reportSourceError() {
+    const raw = this.#native.takeError()
+    if (raw === null || raw === undefined) return
+    const err = fromNative(raw)
+    const sep = err.message.indexOf(': ')
+    if (sep > 0) err.cause = new Error(err.message.slice(sep + 2))
+    this.#stopNative()
+    if (this.listenerCount('error') > 0) this.emit('error', err)
+    else process.emitWarning(`pcmtap capture stopped: ${err.message}`, { code: err.code })
   }
 }
 

@@ -4,6 +4,14 @@
 /** Codes pcmtap itself raises (besides Node's ERR_INVALID_ARG_* / ERR_OUT_OF_RANGE). */
 const codes = Object.freeze({
   CAPTURE_CLOSED: 'CAPTURE_CLOSED',
+  DEVICE_NOT_FOUND: 'DEVICE_NOT_FOUND',
+  DEVICE_AMBIGUOUS: 'DEVICE_AMBIGUOUS',
+  HOST_UNAVAILABLE: 'HOST_UNAVAILABLE',
+  UNSUPPORTED_CONFIG: 'UNSUPPORTED_CONFIG',
+  DEVICE_BUSY: 'DEVICE_BUSY',
+  PERMISSION_DENIED: 'PERMISSION_DENIED',
+  DEVICE_LOST: 'DEVICE_LOST',
+  STREAM_ERROR: 'STREAM_ERROR',
   THREAD_SPAWN_FAILED: 'THREAD_SPAWN_FAILED',
   NATIVE_ERROR: 'NATIVE_ERROR',
 })
@@ -32,6 +40,7 @@ const outOfRange = (name, range, value) =>
 
 /** Native errors carry their code as a `[CODE] message` prefix (src/js/errors.rs). */
 function fromNative(err) {
+  if (typeof err === 'string') err = new Error(err)
   const m = /^\[([A-Z_]+)\] ([\s\S]*)$/.exec(err && err.message)
   if (!m) return Object.assign(err, { code: err.code && /^[A-Z_]+$/.test(err.code) ? err.code : codes.NATIVE_ERROR })
   const Ctor = m[1].startsWith('ERR_INVALID_ARG') ? TypeError : Error
@@ -46,4 +55,4 @@ function callNative(fn) {
   }
 }
 
-module.exports = { codes, makeError, invalidType, invalidValue, outOfRange, callNative }
+module.exports = { codes, makeError, invalidType, invalidValue, outOfRange, callNative, fromNative }

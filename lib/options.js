@@ -7,8 +7,16 @@ const SLOT_BYTES = 4096
 const MAX_POOL_SIZE = 65536
 const BYTES = { s16: 2, f32: 4 }
 
+/** Hosts the `host` option names; only those compiled into the addon open (see hosts()). */
+const HOST_NAMES = ['alsa', 'pulseaudio', 'jack', 'wasapi', 'coreaudio']
+
 const DEFAULTS = Object.freeze({
-  source: 'synthetic',
+  source: 'device',
+  host: undefined,
+  device: undefined,
+  loopback: false,
+  channelMap: undefined,
+  bufferFrames: undefined,
   sampleRate: 48000,
   channels: 2,
   format: 's16',
@@ -90,15 +98,42 @@ function normalizeSynthetic(raw, sampleRate) {
   }
 }
 
+function normalizeDevice(d) {
+  if (d === undefined) return {}
+  if (typeof d === 'string') {
+    if (d.length === 0) throw invalidValue('device', 'a non-empty id or name', d)
+    return { device: d }
+  }
+  if (isPlainObject(d)) {
+    checkKeys(d, { id: true }, 'device.')
+    if (typeof d.id !== 'string' || d.id.length === 0) throw invalidType('device.id', 'a non-empty string', d.id)
+    return { deviceId: d.id }
+  }
+  throw invalidType('device', 'a string (id or name) or an object { id }', d)
+}
+
 /** Returns `{ native, autoRelease }`: the full option set for the native side, or throws. */
 function normalize(options) {
   if (options === undefined) options = {}
   if (!isPlainObject(options)) throw invalidType('options', 'of type object', options)
   checkKeys(options, DEFAULTS, '')
   const get = (k) => pick(options, DEFAULTS, k)
-  oneOf('source', get('source'), ['synthetic'])
+  const source = oneOf('source', get('source'), ['device', 'synthetic'])
   const sampleRate = int('sampleRate', get('sampleRate'), 1000, 384000)
   const channels = int('channels', get('channels'), 1, 32)
+  const host = get('host') === undefined ? undefined : oneOf('host', get('host'), HOST_NAMES)
+  const { device, deviceId } = normalizeDevice(get('device'))
+  const loopback = bool('loopback', get('loopback'))
+  if (loopback && (device !== undefined || deviceId !== undefined)) {
+    throw invalidValue('loopback', 'false when "device" is given (loopback picks the default output)', loopback)
+  }
+  let channelMap = get('channelMap')
+  if (channelMap !== undefined) {
+    if (!Array.isArray(channelMap)) throw invalidType('channelMap', 'an array of channel indices', channelMap)
+    if (channelMap.length !== channels) throw invalidValue('channelMap', `an array of ${channels} entries (one per output channel)`, channelMap)
+    channelMap = channelMap.map((c, i) => int(`channelMap[${i}]`, c, 0, 31))
+  }
+  const bufferFrames = get('bufferFrames') === undefined ? undefined : int('bufferFrames', get('bufferFrames'), 16, 65536)
   const format = oneOf('format', get('format'), ['s16', 'f32'])
   const maxFrames = Math.floor(SLOT_BYTES / (channels * BYTES[format]))
   const framesPerPacket = int('framesPerPacket', get('framesPerPacket'), 1, maxFrames)
@@ -108,6 +143,13 @@ function normalize(options) {
   return {
     autoRelease: bool('autoRelease', get('autoRelease')),
     native: {
+      source,
+      host,
+      device,
+      deviceId,
+      loopback,
+      channelMap,
+      bufferFrames,
       sampleRate,
       channels,
       format,
@@ -120,4 +162,4 @@ function normalize(options) {
   }
 }
 
-module.exports = { normalize, DEFAULTS, SYNTHETIC_DEFAULTS, SLOT_BYTES, MAX_POOL_SIZE }
+module.exports = { normalize, DEFAULTS, SYNTHETIC_DEFAULTS, SLOT_BYTES, MAX_POOL_SIZE, HOST_NAMES }

@@ -11,6 +11,22 @@ pub enum ErrorKind {
     ThreadSpawn,
     /// The capture was closed; it cannot be used again. Retrying does not help.
     Closed,
+    /// No device matches the request (the message lists what is available).
+    DeviceNotFound,
+    /// A device name matched several devices (the message lists them).
+    DeviceAmbiguous,
+    /// The requested host is not compiled in or not available on this machine.
+    HostUnavailable,
+    /// The device cannot capture in any config we can convert from.
+    UnsupportedConfig,
+    /// The device is in use by another application. Retrying later may help.
+    DeviceBusy,
+    /// The OS or sound server denied access to the device.
+    PermissionDenied,
+    /// The device went away during capture (unplugged, server gone, stream invalidated).
+    DeviceLost,
+    /// Any other failure of the host while opening or running the stream.
+    StreamError,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,6 +7,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use crate::capture::{DeviceConfig, DeviceSource, OpenedDevice};
 use crate::core::{Notified, PacketLayout, Pipeline, Relay};
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::{SyntheticConfig, SyntheticSource};
@@ -15,17 +16,25 @@ use crate::source::{SyntheticConfig, SyntheticSource};
 #[derive(Clone, Debug, PartialEq)]
 pub enum SourceConfig {
     Synthetic(SyntheticConfig),
+    Device(DeviceConfig),
+}
+
+enum Source {
+    Synthetic(SyntheticSource),
+    Device(DeviceSource),
 }
 
 struct Running {
     relay: Relay,
-    source: SyntheticSource,
+    source: Source,
 }
 
 pub struct Session {
     pipeline: Arc<Pipeline>,
     source: SourceConfig,
     running: Option<Running>,
+    /// The device config opened by the last successful start (device sources only).
+    opened: Option<OpenedDevice>,
 }
 
 impl Session {
@@ -35,6 +44,7 @@ impl Session {
             pipeline: Arc::new(Pipeline::new(layout, pool_size)),
             source,
             running: None,
+            opened: None,
         }
     }
 
@@ -44,6 +54,10 @@ impl Session {
 
     pub fn is_running(&self) -> bool {
         self.running.is_some()
+    }
+
+    pub fn opened_device(&self) -> Option<&OpenedDevice> {
+        self.opened.as_ref()
     }
 
     /// Starts the relay and the source. `notify` runs on the relay thread and asks the JS thread
@@ -58,8 +72,17 @@ impl Session {
         let spawn_err = |e: std::io::Error| Error::new(ErrorKind::ThreadSpawn, e.to_string());
         let relay = Relay::spawn(self.pipeline.clone(), notify).map_err(spawn_err)?;
         self.pipeline.running.store(true, Ordering::Release);
-        let SourceConfig::Synthetic(cfg) = &self.source;
-        match SyntheticSource::start(cfg.clone(), self.pipeline.clone(), relay.thread()) {
+        let p = self.pipeline.clone();
+        let started = match &self.source {
+            SourceConfig::Synthetic(cfg) => SyntheticSource::start(cfg.clone(), p, relay.thread())
+                .map(Source::Synthetic)
+                .map_err(spawn_err),
+            SourceConfig::Device(cfg) => DeviceSource::start(cfg, p, relay.thread()).map(|d| {
+                self.opened = Some(d.opened.clone());
+                Source::Device(d)
+            }),
+        };
+        match started {
             Ok(source) => {
                 self.running = Some(Running { relay, source });
                 Ok(true)
@@ -67,7 +90,7 @@ impl Session {
             Err(e) => {
                 self.pipeline.running.store(false, Ordering::Release);
                 relay.stop();
-                Err(spawn_err(e))
+                Err(e)
             }
         }
     }
@@ -81,7 +104,10 @@ impl Session {
         };
         self.pipeline.running.store(false, Ordering::Release);
         self.pipeline.pool.wake_waiter();
-        r.source.stop();
+        match r.source {
+            Source::Synthetic(s) => s.stop(),
+            Source::Device(d) => d.stop(),
+        }
         r.relay.stop();
         true
     }

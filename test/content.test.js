@@ -16,6 +16,7 @@ const cases = [
 for (const c of cases) {
   test(`counter content is exact across packets (${JSON.stringify(c)})`, async () => {
     const cap = new Capture({
+      source: 'synthetic',
       format: c.format,
       channels: c.channels,
       framesPerPacket: c.framesPerPacket,
@@ -34,7 +35,7 @@ for (const c of cases) {
 }
 
 test('a paced capture runs in real time with increasing capture times', async () => {
-  const cap = new Capture({ synthetic: { waveform: 'counter', paced: true, blockFrames: 480 } })
+  const cap = new Capture({ source: 'synthetic', synthetic: { waveform: 'counter', paced: true, blockFrames: 480 } })
   const t0 = performance.now()
   const packets = await collect(cap, 30)
   const elapsed = performance.now() - t0
@@ -50,7 +51,7 @@ test('a paced capture runs in real time with increasing capture times', async ()
 })
 
 test('stop() delivers the last partial packet, so no frame is lost', async () => {
-  const cap = new Capture({ synthetic: { waveform: 'counter', paced: false, blockFrames: 7 } })
+  const cap = new Capture({ source: 'synthetic', synthetic: { waveform: 'counter', paced: false, blockFrames: 7 } })
   const packets = []
   cap.on('data', (buf, info) => {
     packets.push({ bytes: Buffer.from(buf), info })
@@ -67,7 +68,7 @@ test('stop() delivers the last partial packet, so no frame is lost', async () =>
 })
 
 test('a sine has the asked amplitude', async () => {
-  const cap = new Capture({ format: 'f32', synthetic: { waveform: 'sine', frequency: 1000, amplitude: 0.25, paced: false } })
+  const cap = new Capture({ source: 'synthetic', format: 'f32', synthetic: { waveform: 'sine', frequency: 1000, amplitude: 0.25, paced: false } })
   const packets = await collect(cap, 50)
   let peak = 0
   for (const { bytes } of packets) {

@@ -6,7 +6,7 @@ const { Capture } = require('..')
 const { collect, checkCounter, runChild, childReport } = require('./helpers')
 
 test('useExternalBuffer: false copies every packet and frees the slot at once', async () => {
-  const cap = new Capture({ poolSize: 4, useExternalBuffer: false, synthetic: { waveform: 'counter', paced: false } })
+  const cap = new Capture({ source: 'synthetic', poolSize: 4, useExternalBuffer: false, synthetic: { waveform: 'counter', paced: false } })
   const packets = await collect(cap, 500, { release: false })
   checkCounter(packets, { channels: 2, format: 's16' })
   const s = cap.stats()
@@ -23,7 +23,7 @@ test('a runtime that refuses external Buffers switches the capture to copy and s
   const code = `
     const { Capture } = require('.')
     const { checkCounter } = require('./test/helpers')
-    const cap = new Capture({ synthetic: { waveform: 'counter', paced: false } })
+    const cap = new Capture({ source: 'synthetic', synthetic: { waveform: 'counter', paced: false } })
     const packets = []
     cap.on('data', (buf, info) => {
       packets.push({ bytes: buf, info })

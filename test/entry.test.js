@@ -11,7 +11,7 @@ test('ESM import gives the same Capture as require', () => {
     const cjs = createRequire(import.meta.url)('pcmtap')
     if (Capture !== cjs.Capture) throw new Error('different Capture')
     if (SLOT_BYTES !== 4096 || codes.CAPTURE_CLOSED !== 'CAPTURE_CLOSED') throw new Error('bad exports')
-    new Capture().close()
+    new Capture({ source: 'synthetic' }).close()
     console.log('ESM OK')`
   const r = runChild(code, { args: ['--input-type=module'] })
   assert.equal(r.status, 0, childReport(r))

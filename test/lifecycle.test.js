@@ -8,7 +8,7 @@ const { runChild, childReport } = require('./helpers')
 test('GC alone returns slots of Buffers nobody released', () => {
   const code = `
     const { Capture } = require('.')
-    const cap = new Capture({ poolSize: 16, lowWaterMark: 0, synthetic: { waveform: 'counter', paced: false } })
+    const cap = new Capture({ source: 'synthetic', poolSize: 16, lowWaterMark: 0, synthetic: { waveform: 'counter', paced: false } })
     let n = 0
     // Every Buffer is dropped unreleased: only GC can return its slot.
     const timer = setInterval(() => global.gc(), 5)
@@ -40,7 +40,7 @@ test('GC alone returns slots of Buffers nobody released', () => {
 test('close() while Buffers are alive keeps them valid and the process exits 0', () => {
   const code = `
     const { Capture } = require('.')
-    const cap = new Capture({ synthetic: { waveform: 'counter', paced: false } })
+    const cap = new Capture({ source: 'synthetic', synthetic: { waveform: 'counter', paced: false } })
     const kept = []
     cap.on('data', (buf) => { if (kept.length < 10) kept.push(buf); else cap.release(buf); if (kept.length === 10 && cap.running) cap.close() })
     cap.on('close', () => {
@@ -63,7 +63,7 @@ test('close() while Buffers are alive keeps them valid and the process exits 0',
 test('natural exit with live Buffers exits 0', () => {
   const code = `
     const { Capture } = require('.')
-    const cap = new Capture({ synthetic: { waveform: 'counter', paced: false } })
+    const cap = new Capture({ source: 'synthetic', synthetic: { waveform: 'counter', paced: false } })
     globalThis.kept = []
     cap.on('data', (buf) => { globalThis.kept.push(buf); if (globalThis.kept.length === 20) cap.stop() })
     cap.on('stop', () => console.log('STOPPED'))
@@ -76,7 +76,7 @@ test('natural exit with live Buffers exits 0', () => {
 test('process.exit() mid-capture with live Buffers exits 0', () => {
   const code = `
     const { Capture } = require('.')
-    const caps = [new Capture({ synthetic: { waveform: 'counter', paced: false } }), new Capture({ synthetic: { paced: true } })]
+    const caps = [new Capture({ source: 'synthetic', synthetic: { waveform: 'counter', paced: false } }), new Capture({ source: 'synthetic', synthetic: { paced: true } })]
     const kept = []
     for (const cap of caps) cap.on('data', (buf) => { kept.push(buf); if (kept.length === 50) { console.log('EXITING'); process.exit(0) } })
     for (const cap of caps) cap.start()`
@@ -90,7 +90,7 @@ test('process.exit() mid-capture with live Buffers exits 0', () => {
 test('a running capture keeps the process alive; a stopped one does not', () => {
   const code = `
     const { Capture } = require('.')
-    const cap = new Capture({ synthetic: { paced: true } })
+    const cap = new Capture({ source: 'synthetic', synthetic: { paced: true } })
     let n = 0
     cap.on('data', (b) => { cap.release(b); if (++n === 25) { console.log('STOP ' + n); cap.stop() } })
     cap.start()`
@@ -105,7 +105,7 @@ test('a Worker that captures and is terminated mid-stream leaves the process hea
     const src = \`
       const { parentPort } = require('node:worker_threads')
       const { Capture } = require(\${JSON.stringify(process.cwd())})
-      const cap = new Capture({ synthetic: { waveform: 'counter', paced: false } })
+      const cap = new Capture({ source: 'synthetic', synthetic: { waveform: 'counter', paced: false } })
       const kept = []
       let n = 0
       cap.on('data', (buf) => { if (kept.length < 30) kept.push(buf); else cap.release(buf); if (++n === 200) parentPort.postMessage(n) })
@@ -119,7 +119,7 @@ test('a Worker that captures and is terminated mid-stream leaves the process hea
         if (++rounds < 5) round()
         else {
           const { Capture } = require('.')
-          const cap = new Capture({ synthetic: { waveform: 'counter', paced: false } })
+          const cap = new Capture({ source: 'synthetic', synthetic: { waveform: 'counter', paced: false } })
           let m = 0
           cap.on('data', (b) => { cap.release(b); if (++m === 100) cap.close() })
           cap.on('close', () => console.log('MAIN OK ' + rounds))
@@ -137,7 +137,7 @@ test('a Worker that captures and is terminated mid-stream leaves the process hea
 test('a listener that throws does not lose the rest of its batch', () => {
   const code = `
     const { Capture } = require('.')
-    const cap = new Capture({ poolSize: 64, synthetic: { waveform: 'counter', paced: false } })
+    const cap = new Capture({ source: 'synthetic', poolSize: 64, synthetic: { waveform: 'counter', paced: false } })
     let n = 0, seqOk = true, last = -1
     process.on('uncaughtException', (e) => { if (e.message !== 'boom') throw e })
     cap.on('data', (buf, info) => {

@@ -11,7 +11,12 @@ const R = { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }
 const bad = [
   [null, T], [42, T], ['x', T], [[], T],
   [{ samplerate: 48000 }, V], [{ bogus: 1 }, V],
-  [{ source: 'device' }, V], [{ source: 1 }, T],
+  [{ source: 'mic' }, V], [{ source: 1 }, T],
+  [{ host: 'oss' }, V], [{ host: 'ALSA' }, V], [{ host: 1 }, T],
+  [{ device: '' }, V], [{ device: 3 }, T], [{ device: null }, T], [{ device: {} }, T], [{ device: { id: 5 } }, T], [{ device: { name: 'x' } }, V],
+  [{ loopback: 'yes' }, T], [{ loopback: true, device: 'default' }, V],
+  [{ channelMap: 0 }, T], [{ channelMap: [0] }, V], [{ channelMap: [0, 32] }, R], [{ channelMap: [0, -1] }, R], [{ channelMap: [0, '1'] }, T],
+  [{ bufferFrames: 8 }, R], [{ bufferFrames: 65537 }, R], [{ bufferFrames: '256' }, T],
   [{ sampleRate: '48000' }, T], [{ sampleRate: 999 }, R], [{ sampleRate: 384001 }, R], [{ sampleRate: 44100.5 }, R], [{ sampleRate: NaN }, R],
   [{ channels: 0 }, R], [{ channels: 33 }, R], [{ channels: 1.5 }, R], [{ channels: '2' }, T],
   [{ format: 's24' }, V], [{ format: 'S16' }, V], [{ format: 16 }, T],
@@ -69,5 +74,8 @@ test('the edges of every range are accepted', () => {
     { framesPerPacket: 1024 }, { format: 'f32', framesPerPacket: 512 }, { poolSize: 1, lowWaterMark: 0 }, { poolSize: 4, lowWaterMark: 3 },
     { synthetic: { amplitude: 0 } }, { synthetic: { amplitude: 1 } }, { synthetic: { blockFrames: [1, 65536] } },
   ]
-  for (const o of ok) new Capture(o).close()
+  for (const o of ok) new Capture({ source: 'synthetic', ...o }).close()
+  for (const o of [{ host: 'alsa' }, { device: 'x' }, { device: { id: 'alsa:default' } }, { loopback: true }, { channelMap: [1, 0] }, { bufferFrames: 16 }]) {
+    new Capture(o).close() // device options are checked here; the device is opened by start()
+  }
 })

@@ -25,7 +25,7 @@ function firstPackets(cap, n) {
 }
 
 test('release() detaches our Buffer and its slot returns on a later turn', async () => {
-  const cap = new Capture({ poolSize: 8, synthetic: { waveform: 'counter', paced: false } })
+  const cap = new Capture({ source: 'synthetic', poolSize: 8, synthetic: { waveform: 'counter', paced: false } })
   const [buf] = await firstPackets(cap, 1)
   assert.equal(buf.length, 1920)
   await tick() // let the finalizers of the other packets (released by firstPackets) run
@@ -45,8 +45,8 @@ test('release() detaches our Buffer and its slot returns on a later turn', async
 })
 
 test('release() refuses what is not a live slot of this capture', async () => {
-  const a = new Capture({ poolSize: 8, synthetic: { waveform: 'counter', paced: false } })
-  const b = new Capture({ poolSize: 8, synthetic: { waveform: 'counter', paced: false } })
+  const a = new Capture({ source: 'synthetic', poolSize: 8, synthetic: { waveform: 'counter', paced: false } })
+  const b = new Capture({ source: 'synthetic', poolSize: 8, synthetic: { waveform: 'counter', paced: false } })
   const [bufA] = await firstPackets(a, 1)
   const [bufB] = await firstPackets(b, 1)
   assert.equal(a.release(Buffer.alloc(1920)), false, 'Buffer.alloc')
@@ -67,7 +67,7 @@ test('release() refuses what is not a live slot of this capture', async () => {
 })
 
 test('release() still works after close(), and closed captures refuse to start', async () => {
-  const cap = new Capture({ poolSize: 4, synthetic: { waveform: 'counter', paced: false } })
+  const cap = new Capture({ source: 'synthetic', poolSize: 4, synthetic: { waveform: 'counter', paced: false } })
   const [buf] = await firstPackets(cap, 1)
   cap.close()
   cap.close() // idempotent
@@ -78,7 +78,7 @@ test('release() still works after close(), and closed captures refuse to start',
 })
 
 test('slots are recycled: many more packets than slots, all external, no misses', async () => {
-  const cap = new Capture({ poolSize: 8, synthetic: { waveform: 'counter', paced: false } })
+  const cap = new Capture({ source: 'synthetic', poolSize: 8, synthetic: { waveform: 'counter', paced: false } })
   let n = 0
   cap.on('data', (buf) => {
     assert.equal(cap.release(buf), true)
@@ -102,7 +102,7 @@ test('slots are recycled: many more packets than slots, all external, no misses'
 })
 
 test('autoRelease releases each packet after the listeners return', async () => {
-  const cap = new Capture({ poolSize: 8, autoRelease: true, synthetic: { waveform: 'counter', paced: false } })
+  const cap = new Capture({ source: 'synthetic', poolSize: 8, autoRelease: true, synthetic: { waveform: 'counter', paced: false } })
   const kept = []
   let n = 0
   cap.on('data', (buf) => {
@@ -120,7 +120,7 @@ test('autoRelease releases each packet after the listeners return', async () => 
 })
 
 test('a consumer that never releases degrades to copies instead of dropping', async () => {
-  const cap = new Capture({ poolSize: 16, synthetic: { waveform: 'counter', paced: true, blockFrames: 480 } })
+  const cap = new Capture({ source: 'synthetic', poolSize: 16, synthetic: { waveform: 'counter', paced: true, blockFrames: 480 } })
   const held = []
   cap.on('data', (buf) => held.push(buf))
   cap.start()

@@ -117,6 +117,11 @@ impl Chain {
         })
     }
 
+    /// Channels per input frame.
+    pub fn input_channels(&self) -> usize {
+        self.in_ch
+    }
+
     /// True when samples go to the packetizer untouched.
     pub fn is_passthrough(&self) -> bool {
         self.identity && self.resampling.is_none()

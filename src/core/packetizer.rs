@@ -142,6 +142,15 @@ impl Packetizer {
         outcome
     }
 
+    /// Marks a gap in the source (a host xrun, a timestamp jump): the next packet is flagged as
+    /// a discontinuity and the gap counted once. Real-time safe.
+    pub fn mark_gap(&mut self) {
+        if !self.discontinuity {
+            Counters::add(&self.pipeline.counters.discontinuities, 1);
+        }
+        self.discontinuity = true;
+    }
+
     /// Ends the stream: a partly filled packet is delivered short (nothing is lost silently),
     /// an empty one goes back to the pool. Wakes the relay.
     pub fn finish(&mut self) {
@@ -189,6 +198,14 @@ impl Packetizer {
         if std::mem::take(&mut self.completed_since_wake) {
             self.relay.unpark();
         }
+    }
+}
+
+impl Drop for Packetizer {
+    /// A producer that goes away without `finish()` (a device stream being dropped) still
+    /// delivers its partial packet and returns nothing to limbo.
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 

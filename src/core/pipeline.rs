@@ -13,6 +13,7 @@ use crossbeam_queue::ArrayQueue;
 
 use super::convert::OutputFormat;
 use super::pool::{Pool, PoolStats, SLOT_BYTES};
+use crate::error::Error;
 
 /// Flag bit: frames were lost right before this packet (pool miss or source gap).
 pub const FLAG_DISCONTINUITY: u32 = 1;
@@ -76,6 +77,8 @@ pub struct Counters {
     pub released: AtomicU64,
     /// Finalizers that returned a slot.
     pub finalized: AtomicU64,
+    /// Overruns/underruns the host reported (each flags the next packet as a discontinuity).
+    pub xruns: AtomicU64,
 }
 
 impl Counters {
@@ -97,6 +100,10 @@ pub struct Pipeline {
     pub scheduled: AtomicBool,
     /// False tells the producer to stop.
     pub running: AtomicBool,
+    /// Set by a host error callback: the next packet is flagged as a discontinuity.
+    pub gap_pending: AtomicBool,
+    /// Fatal source errors waiting for the JS thread (the capture stops). Lock-free, bounded.
+    pub errors: ArrayQueue<Error>,
     next_seq: AtomicU64,
     epoch: Instant,
 }
@@ -112,6 +119,8 @@ impl Pipeline {
             counters: Counters::default(),
             scheduled: AtomicBool::new(false),
             running: AtomicBool::new(false),
+            gap_pending: AtomicBool::new(false),
+            errors: ArrayQueue::new(4),
             next_seq: AtomicU64::new(0),
             epoch: Instant::now(),
         }
@@ -132,6 +141,18 @@ impl Pipeline {
 
     pub fn epoch(&self) -> Instant {
         self.epoch
+    }
+
+    /// True when the JS thread has something to do: packets or an error.
+    pub fn has_work(&self) -> bool {
+        !self.ready.is_empty() || !self.errors.is_empty()
+    }
+
+    /// Reports a fatal source error (from any thread, lock-free) and stops the producer.
+    /// Only the first few errors are kept; later ones are dropped (the capture is stopping).
+    pub fn fail(&self, error: Error) {
+        let _ = self.errors.push(error);
+        self.running.store(false, Ordering::Release);
     }
 
     pub fn is_running(&self) -> bool {

@@ -45,9 +45,7 @@ impl Relay {
                     // Timeout only as a safety net; the producer unparks on every completed packet.
                     std::thread::park_timeout(Duration::from_millis(250));
                     let stopping = stop2.load(Ordering::Acquire);
-                    if !pipeline.ready.is_empty()
-                        && !pipeline.scheduled.swap(true, Ordering::AcqRel)
-                    {
+                    if pipeline.has_work() && !pipeline.scheduled.swap(true, Ordering::AcqRel) {
                         match notify() {
                             Notified::Queued => {}
                             Notified::Failed => pipeline.scheduled.store(false, Ordering::Release),

@@ -137,12 +137,21 @@ impl NativeCapture {
     #[napi]
     pub fn stats(&self) -> NativeStats {
         let running = self.running();
+        let device = self.session.as_ref().and_then(|s| s.opened_device());
+        let d = &self.delivery;
         snapshot(
             &self.pipeline,
-            self.delivery.effective_mode(),
-            self.delivery.external_allowed,
+            d.effective_mode(),
+            d.external_allowed,
             running,
+            device,
         )
+    }
+
+    /// The next fatal source error reported since the last call, as `[CODE] message`.
+    #[napi]
+    pub fn take_error(&self) -> Option<String> {
+        self.pipeline.errors.pop().map(|e| to_js(e).reason)
     }
 
     /// Milliseconds from this capture's clock epoch to now (to map capture times onto

@@ -12,6 +12,14 @@ pub fn code(kind: ErrorKind) -> &'static str {
     match kind {
         ErrorKind::ThreadSpawn => "THREAD_SPAWN_FAILED",
         ErrorKind::Closed => "CAPTURE_CLOSED",
+        ErrorKind::DeviceNotFound => "DEVICE_NOT_FOUND",
+        ErrorKind::DeviceAmbiguous => "DEVICE_AMBIGUOUS",
+        ErrorKind::HostUnavailable => "HOST_UNAVAILABLE",
+        ErrorKind::UnsupportedConfig => "UNSUPPORTED_CONFIG",
+        ErrorKind::DeviceBusy => "DEVICE_BUSY",
+        ErrorKind::PermissionDenied => "PERMISSION_DENIED",
+        ErrorKind::DeviceLost => "DEVICE_LOST",
+        ErrorKind::StreamError => "STREAM_ERROR",
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod capture; // registers `NativeCapture` with Node through #[napi]
 mod delivery;
+mod devices;
 mod errors;
 mod options;
 mod raw;

@@ -7,7 +7,8 @@
 
 use napi_derive::napi;
 
-use crate::core::{OutputFormat, PacketLayout};
+use crate::capture::{DeviceConfig, DeviceSpec};
+use crate::core::{ChannelMap, OutputFormat, PacketLayout};
 use crate::session::SourceConfig;
 use crate::source::{InputFormat, SyntheticConfig, Waveform};
 
@@ -31,6 +32,20 @@ pub struct NativeSyntheticOptions {
 
 #[napi(object)]
 pub struct NativeOptions {
+    /// `'device' | 'synthetic'`.
+    pub source: String,
+    /// Host name (`'alsa'`, `'pulseaudio'`, …); absent: the platform default.
+    pub host: Option<String>,
+    /// Device id or case-insensitive name substring; absent: the default input device.
+    pub device: Option<String>,
+    /// Exact device id (from `device: { id }`).
+    pub device_id: Option<String>,
+    /// Capture what the machine plays.
+    pub loopback: bool,
+    /// For each output channel, the device channel it comes from.
+    pub channel_map: Option<Vec<u32>>,
+    /// Frames per device buffer; absent: the host default.
+    pub buffer_frames: Option<u32>,
     pub sample_rate: u32,
     pub channels: u32,
     /// `'s16' | 'f32'`.
@@ -85,6 +100,42 @@ pub fn parse(o: &NativeOptions) -> Result<Parsed, String> {
         return Err(format!(
             "lowWaterMark must be below poolSize, got {}",
             o.low_water_mark
+        ));
+    }
+    if o.source == "device" {
+        let device = match (&o.device_id, &o.device) {
+            (Some(id), _) => DeviceSpec::Id(id.clone()),
+            (None, Some(q)) => DeviceSpec::Query(q.clone()),
+            (None, None) => DeviceSpec::Default,
+        };
+        let channel_map = match &o.channel_map {
+            Some(m) if m.len() != o.channels as usize => {
+                return Err(format!(
+                    "channelMap must have {} entries, got {}",
+                    o.channels,
+                    m.len()
+                ))
+            }
+            Some(m) => ChannelMap::Explicit(m.iter().map(|&c| c as usize).collect()),
+            None => ChannelMap::Auto,
+        };
+        let source = SourceConfig::Device(DeviceConfig {
+            host: o.host.clone(),
+            device,
+            loopback: o.loopback,
+            channel_map,
+            buffer_frames: o.buffer_frames,
+        });
+        return Ok(Parsed {
+            layout,
+            pool_size: o.pool_size as usize,
+            source,
+        });
+    }
+    if o.source != "synthetic" {
+        return Err(format!(
+            "source must be 'device' or 'synthetic', got {:?}",
+            o.source
         ));
     }
     let s = &o.synthetic;

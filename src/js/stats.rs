@@ -4,6 +4,7 @@
 
 use napi_derive::napi;
 
+use crate::capture::OpenedDevice;
 use crate::core::{Counters, Pipeline};
 
 #[napi(object)]
@@ -34,6 +35,20 @@ pub struct NativeAudioStats {
     pub frames: f64,
     pub dropped_frames: f64,
     pub discontinuities: f64,
+    pub xruns: f64,
+}
+
+#[napi(object)]
+pub struct NativeDeviceStats {
+    pub id: String,
+    pub name: String,
+    pub host: String,
+    pub sample_rate: u32,
+    pub channels: u32,
+    pub format: String,
+    pub buffer_frames: Option<u32>,
+    pub passthrough: bool,
+    pub resampling: bool,
 }
 
 #[napi(object)]
@@ -44,9 +59,17 @@ pub struct NativeStats {
     pub pool: NativePoolStats,
     pub delivery: NativeDeliveryStats,
     pub audio: NativeAudioStats,
+    /// The device config actually opened (device sources, once started).
+    pub device: Option<NativeDeviceStats>,
 }
 
-pub fn snapshot(p: &Pipeline, mode: &str, allowed: bool, running: bool) -> NativeStats {
+pub fn snapshot(
+    p: &Pipeline,
+    mode: &str,
+    allowed: bool,
+    running: bool,
+    device: Option<&OpenedDevice>,
+) -> NativeStats {
     let ps = p.pool_stats();
     let c = &p.counters;
     let g = |a| Counters::get(a) as f64;
@@ -82,6 +105,18 @@ pub fn snapshot(p: &Pipeline, mode: &str, allowed: bool, running: bool) -> Nativ
             frames: g(&c.frames),
             dropped_frames: g(&c.dropped_frames),
             discontinuities: g(&c.discontinuities),
+            xruns: g(&c.xruns),
         },
+        device: device.map(|d| NativeDeviceStats {
+            id: d.id.clone(),
+            name: d.name.clone(),
+            host: d.host.clone(),
+            sample_rate: d.sample_rate,
+            channels: d.channels as u32,
+            format: d.format.clone(),
+            buffer_frames: d.buffer_frames,
+            passthrough: d.passthrough,
+            resampling: d.resampling,
+        }),
     }
 }

@@ -1,0 +1,70 @@
+//! Audio hosts (ALSA, PulseAudio, WASAPI, CoreAudio, JACK): naming, availability, and the
+//! mapping of cpal errors onto pcmtap's error kinds.
+//!
+//! Threads: JS thread (opening hosts and devices), except [`map_error`], also used from cpal's
+//! error callback.
+
+use crate::error::{Error, ErrorKind};
+
+/// Names of the hosts compiled into this build, available or not.
+pub fn compiled_hosts() -> Vec<String> {
+    cpal::ALL_HOSTS.iter().map(|h| h.to_string()).collect()
+}
+
+/// The name of the platform's default host.
+pub fn default_host_name() -> String {
+    cpal::default_host().id().to_string()
+}
+
+/// Opens a host by name (`None`: the platform default).
+pub fn open_host(name: Option<&str>) -> Result<cpal::Host, Error> {
+    let Some(name) = name else {
+        return Ok(cpal::default_host());
+    };
+    let compiled = compiled_hosts();
+    let id: cpal::HostId = name.parse().map_err(|_| {
+        Error::new(
+            ErrorKind::HostUnavailable,
+            format!(
+                "host '{name}' is not compiled into this build; available: {}",
+                compiled.join(", ")
+            ),
+        )
+    })?;
+    cpal::host_from_id(id).map_err(|e| {
+        Error::new(
+            ErrorKind::HostUnavailable,
+            format!("host '{name}' is not available here: {e}"),
+        )
+    })
+}
+
+/// Maps a cpal error onto pcmtap's kinds. `opening`: the error came from opening the stream
+/// (a missing device then means "not found" rather than "lost").
+pub fn map_error(e: &cpal::Error, opening: bool) -> ErrorKind {
+    use cpal::ErrorKind as K;
+    match e.kind() {
+        K::DeviceNotAvailable if opening => ErrorKind::DeviceNotFound,
+        K::DeviceNotAvailable | K::StreamInvalidated => ErrorKind::DeviceLost,
+        K::HostUnavailable => ErrorKind::HostUnavailable,
+        K::DeviceBusy => ErrorKind::DeviceBusy,
+        K::PermissionDenied => ErrorKind::PermissionDenied,
+        K::UnsupportedConfig | K::UnsupportedOperation | K::InvalidInput => {
+            ErrorKind::UnsupportedConfig
+        }
+        _ => ErrorKind::StreamError,
+    }
+}
+
+/// Errors the capture survives: counted and flagged, not reported as fatal.
+pub fn is_transient(e: &cpal::Error) -> bool {
+    matches!(
+        e.kind(),
+        cpal::ErrorKind::Xrun | cpal::ErrorKind::DeviceChanged | cpal::ErrorKind::RealtimeDenied
+    )
+}
+
+/// A pcmtap error from a cpal one, keeping the host's message.
+pub fn convert_error(e: &cpal::Error, opening: bool, context: &str) -> Error {
+    Error::new(map_error(e, opening), format!("{context}: {e}"))
+}

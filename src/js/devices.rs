@@ -1,0 +1,77 @@
+//! `listDevices()`, `defaultDevice()` and `hosts()` for JS.
+//!
+//! Threads: JS thread (they enumerate synchronously; PulseAudio answers from its server, ALSA
+//! from its hints).
+
+use napi_derive::napi;
+
+use super::errors::to_js;
+use crate::capture::{self, ConfigInfo, DeviceInfo};
+
+#[napi(object)]
+pub struct NativeDeviceConfig {
+    pub sample_rate: u32,
+    pub channels: u32,
+    pub format: String,
+}
+
+#[napi(object)]
+pub struct NativeDeviceInfo {
+    pub id: String,
+    pub name: String,
+    pub host: String,
+    /// `'input' | 'output' | 'monitor'`.
+    pub kind: String,
+    pub is_default: bool,
+    pub default_config: Option<NativeDeviceConfig>,
+}
+
+#[napi(object)]
+pub struct NativeHosts {
+    pub default: String,
+    pub compiled: Vec<String>,
+}
+
+fn config(c: ConfigInfo) -> NativeDeviceConfig {
+    NativeDeviceConfig {
+        sample_rate: c.sample_rate,
+        channels: c.channels as u32,
+        format: c.format,
+    }
+}
+
+fn device(d: DeviceInfo) -> NativeDeviceInfo {
+    NativeDeviceInfo {
+        id: d.id,
+        name: d.name,
+        host: d.host,
+        kind: d.kind.to_string(),
+        is_default: d.is_default,
+        default_config: d.default_config.map(config),
+    }
+}
+
+#[napi]
+pub fn list_devices(
+    host: Option<String>,
+    kind: Option<String>,
+    probe: bool,
+) -> napi::Result<Vec<NativeDeviceInfo>> {
+    let list = capture::list(host.as_deref(), kind.as_deref(), probe).map_err(to_js)?;
+    Ok(list.into_iter().map(device).collect())
+}
+
+#[napi]
+pub fn default_device(host: Option<String>) -> napi::Result<Option<NativeDeviceInfo>> {
+    Ok(capture::default_device(host.as_deref())
+        .map_err(to_js)?
+        .map(device))
+}
+
+#[napi]
+pub fn hosts() -> NativeHosts {
+    NativeHosts {
+        default: capture::default_host_name(),
+        compiled: capture::compiled_hosts(),
+    }
+}
