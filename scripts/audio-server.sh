@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# A private PulseAudio server with a null sink, for real capture tests on machines without a
+# sound card (recipe and measurements: ../shared/AUDIO_RIG.md).
+#
+#   scripts/audio-server.sh install   install the Debian packages it needs (root)
+#   scripts/audio-server.sh start     start it (idempotent); prints `export ...` lines to eval
+#   scripts/audio-server.sh env       print the `export ...` lines
+#   scripts/audio-server.sh status    exit 0 if it runs
+#   scripts/audio-server.sh stop      stop it by the pid in its pid file (never by name)
+#
+# State lives in $PCMTAP_AUDIO_DIR (default /tmp/pcmtap-audio). Sink: pcmtap_test (48 kHz,
+# stereo, s16le); default source: pcmtap_test.monitor. Diagnostics go to stderr.
+set -euo pipefail
+
+D=${PCMTAP_AUDIO_DIR:-/tmp/pcmtap-audio}
+PACKAGES=(pulseaudio pulseaudio-utils libasound2-plugins alsa-utils)
+
+say() { echo "audio-server: $*" >&2; }
+
+env_lines() {
+  echo "export PULSE_SERVER=unix:$D/native"
+  echo "export PULSE_COOKIE=$D/config/pulse/cookie"
+}
+
+pid_of() {
+  local f="$D/run/pulse/pid"
+  [[ -s $f ]] && cat "$f"
+}
+
+running() {
+  local pid
+  pid=$(pid_of) || return 1
+  kill -0 "$pid" 2>/dev/null
+}
+
+install_packages() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  ((${#missing[@]} == 0)) && return 0
+  local cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+  if [[ $(id -u) != 0 ]] || ! command -v apt-get >/dev/null; then
+    say "missing packages: ${missing[*]}. Run as root: $cmd"
+    return 1
+  fi
+  say "installing: ${missing[*]}"
+  apt-get update >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2
+}
+
+start() {
+  if running; then
+    env_lines
+    return 0
+  fi
+  command -v pulseaudio >/dev/null || install_packages
+  mkdir -p "$D/run" "$D/config"
+  chmod 700 "$D/run" "$D/config"
+  rm -f "$D/native" "$D/run/pulse/pid"
+  cat >"$D/server.pa" <<PA
+.fail
+load-module module-native-protocol-unix auth-anonymous=1 socket=$D/native
+load-module module-null-sink sink_name=pcmtap_test rate=48000 channels=2 format=s16le
+load-module module-null-source source_name=pcmtap_pin rate=48000 channels=2
+load-module module-loopback source=pcmtap_pin sink=pcmtap_test latency_msec=10 source_dont_move=true sink_dont_move=true
+set-default-sink pcmtap_test
+set-default-source pcmtap_test.monitor
+suspend-sink pcmtap_test 1
+suspend-sink pcmtap_test 0
+PA
+  XDG_RUNTIME_DIR="$D/run" XDG_CONFIG_HOME="$D/config" pulseaudio -n -F "$D/server.pa" \
+    --daemonize=yes --use-pid-file=yes --exit-idle-time=-1 --realtime=no --high-priority=no \
+    --log-target="file:$D/pulse.log" 2>>"$D/stderr.log" || true
+  export PULSE_SERVER="unix:$D/native" PULSE_COOKIE="$D/config/pulse/cookie"
+  for _ in $(seq 1 100); do
+    if pactl list short sinks 2>/dev/null | grep -q pcmtap_test; then
+      env_lines
+      return 0
+    fi
+    sleep 0.05
+  done
+  say "the server did not come up; last lines of $D/pulse.log:"
+  tail -n 20 "$D/pulse.log" >&2 2>/dev/null || true
+  return 1
+}
+
+stop() {
+  local pid
+  pid=$(pid_of) || return 0
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid"
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+  fi
+  rm -f "$D/run/pulse/pid"
+}
+
+case "${1:-}" in
+  install) install_packages ;;
+  start) start ;;
+  stop) stop ;;
+  env) env_lines ;;
+  status) running ;;
+  *) echo "usage: $0 install|start|stop|env|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,68 @@
+'use strict'
+// The test side of scripts/audio-server.sh: starts the private PulseAudio server once per test
+// process (stopping it at exit if this process started it) and drives it with pactl/paplay.
+// Runs on the JS thread of a test process; the server is a separate process.
+const { execFile, execFileSync } = require('node:child_process')
+const path = require('node:path')
+
+const SCRIPT = path.join(__dirname, '..', 'scripts', 'audio-server.sh')
+let started = null
+
+function run(cmd, args) {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { env: process.env, timeout: 30_000 }, (err, stdout, stderr) => {
+      if (err) reject(Object.assign(err, { stderr }))
+      else resolve(stdout)
+    })
+  })
+}
+
+/** Starts the server if needed and points this process at it: `{ ok, reason }`. */
+function ensureAudioServer() {
+  if (started) return started
+  started = (async () => {
+    let wasRunning = false
+    try {
+      execFileSync('bash', [SCRIPT, 'status'], { stdio: 'ignore' })
+      wasRunning = true
+    } catch {}
+    try {
+      const out = await run('bash', [SCRIPT, 'start'])
+      for (const m of out.matchAll(/^export (\w+)=(.*)$/gm)) process.env[m[1]] = m[2]
+      if (!wasRunning) {
+        process.on('exit', () => {
+          try {
+            execFileSync('bash', [SCRIPT, 'stop'], { stdio: 'ignore' })
+          } catch {}
+        })
+      }
+      return { ok: true }
+    } catch (err) {
+      return { ok: false, reason: `the audio server could not start: ${err.message}\n${err.stderr || ''}` }
+    }
+  })()
+  return started
+}
+
+/** The reason to skip, or a throw where skipping is not allowed (CI must run these tests). */
+function skipReason(result) {
+  if (process.env.CI) throw new Error(`CI must run the device tests, but ${result.reason}`)
+  return result.reason
+}
+
+/** Loads a sine generator into the null sink (amplitude 0.5); resolves its module index. */
+async function tone({ frequency = 1000 } = {}) {
+  const out = await run('pactl', ['load-module', 'module-sine', 'sink=pcmtap_test', `frequency=${frequency}`, 'rate=48000'])
+  return out.trim()
+}
+
+function unloadModule(index) {
+  return run('pactl', ['unload-module', String(index)])
+}
+
+/** Plays a file into the null sink; resolves when paplay ends. */
+function play(file) {
+  return run('paplay', ['-d', 'pcmtap_test', file])
+}
+
+module.exports = { ensureAudioServer, skipReason, tone, unloadModule, play }
