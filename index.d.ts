@@ -20,9 +20,26 @@ export interface SyntheticOptions {
   sampleFormat?: 'i16' | 'i32' | 'f32'
 }
 
+/** Audio hosts; only those compiled into the addon open (see `hosts()`). */
+export type HostName = 'alsa' | 'pulseaudio' | 'jack' | 'wasapi' | 'coreaudio'
+
 export interface CaptureOptions {
-  /** Where samples come from. Only `'synthetic'` in this version; `'device'` arrives next and becomes the default. */
-  source?: 'synthetic'
+  /** Where samples come from: a cpal input device (default) or the synthetic source. */
+  source?: 'device' | 'synthetic'
+  /** Audio host. Default: the platform's (on Linux cpal picks PulseAudio when a server answers, else ALSA). Not compiled in or not running: HOST_UNAVAILABLE at start(). */
+  host?: HostName
+  /**
+   * Device: an id (`'pulseaudio:pcmtap_test.monitor'`, `'alsa:default'`), a case-insensitive
+   * substring of one device's name or id (several matches: DEVICE_AMBIGUOUS), or `{ id }` for an
+   * exact id. Default: the host's default input device. Resolved by start().
+   */
+  device?: string | { id: string }
+  /** Capture what the machine plays: the default sink's monitor (PulseAudio), or the default output device (WASAPI loopback). Exclusive with `device`. Default false. */
+  loopback?: boolean
+  /** For each output channel, the device channel it comes from (length = channels, indices 0 ..= 31). Default: average down, duplicate up. */
+  channelMap?: number[]
+  /** Frames per device buffer, 16 ..= 65536; outside what the device supports: UNSUPPORTED_CONFIG at start(). Default: the host's. */
+  bufferFrames?: number
   /** Frames per second, integer 1000 ..= 384000. Default 48000. */
   sampleRate?: number
   /** Interleaved channels, integer 1 ..= 32. Default 2. */
@@ -93,13 +110,31 @@ export interface DeliveryStats {
   queued: number
 }
 
+/** The device config actually opened (device sources, after start()). */
+export interface DeviceStats {
+  id: string
+  name: string
+  host: string
+  /** The device's own rate; pcmtap resamples when it differs from the request. */
+  sampleRate: number
+  channels: number
+  /** The sample type the device delivers (`'i16'`, `'f32'`, `'i32'`, `'u8'`, …). */
+  format: string
+  bufferFrames?: number
+  /** Samples reach the packets untouched (same channels and rate; format conversion only). */
+  passthrough: boolean
+  resampling: boolean
+}
+
 export interface AudioStats {
   /** Frames written into packets. */
   frames: number
   /** Frames dropped because the pool was empty. */
   droppedFrames: number
-  /** Gaps (runs of dropped frames); each flags the next packet. */
+  /** Gaps (runs of dropped frames, host xruns, capture-time jumps); each flags the next packet. */
   discontinuities: number
+  /** Overruns the host reported. */
+  xruns: number
 }
 
 export interface CaptureStats {
@@ -111,12 +146,63 @@ export interface CaptureStats {
   pool: PoolStats
   delivery: DeliveryStats
   audio: AudioStats
+  /** Present once a device source has started. */
+  device?: DeviceStats
 }
 
 /** Stable `err.code` values raised by pcmtap itself. */
-export type PcmtapErrorCode = 'CAPTURE_CLOSED' | 'THREAD_SPAWN_FAILED' | 'NATIVE_ERROR'
+export type PcmtapErrorCode =
+  | 'CAPTURE_CLOSED'
+  | 'DEVICE_NOT_FOUND'
+  | 'DEVICE_AMBIGUOUS'
+  | 'HOST_UNAVAILABLE'
+  | 'UNSUPPORTED_CONFIG'
+  | 'DEVICE_BUSY'
+  | 'PERMISSION_DENIED'
+  | 'DEVICE_LOST'
+  | 'STREAM_ERROR'
+  | 'THREAD_SPAWN_FAILED'
+  | 'NATIVE_ERROR'
 /** Codes of option errors (Node's own): TypeError or RangeError, thrown by the constructor. */
 export type OptionErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE'
+
+/** An error pcmtap raised or emitted: `code` is stable; `cause` carries the host's message. */
+export interface PcmtapError extends Error {
+  code: PcmtapErrorCode | OptionErrorCode
+  cause?: Error
+}
+
+export interface DeviceConfig {
+  sampleRate: number
+  channels: number
+  format: string
+}
+
+export interface DeviceInfo {
+  /** Pass as `device` (or `{ id }`). */
+  id: string
+  name: string
+  host: string
+  /** `'monitor'`: a sink monitor, what an output plays. */
+  kind: 'input' | 'output' | 'monitor'
+  isDefault: boolean
+  /** null for ALSA devices unless `probe: true` (reading it opens the PCM). */
+  defaultConfig: DeviceConfig | null
+}
+
+export interface ListDevicesOptions {
+  host?: HostName
+  kind?: 'input' | 'output' | 'monitor'
+  /** Open ALSA PCMs to read their default config. Default false. */
+  probe?: boolean
+}
+
+/** Devices of a host (default: the platform's). Synchronous; JS thread. */
+export declare function listDevices(options?: ListDevicesOptions): DeviceInfo[]
+/** The default input device of a host, or null. */
+export declare function defaultDevice(options?: { host?: HostName }): DeviceInfo | null
+/** The platform's default host and the hosts compiled into this build. */
+export declare function hosts(): { default: string; compiled: string[] }
 
 export declare const codes: Readonly<{ [K in PcmtapErrorCode]: K }>
 /** Bytes in one pool slot. */
@@ -125,7 +211,11 @@ export declare const SLOT_BYTES: 4096
 export declare class Capture extends EventEmitter {
   /** Validates every option (throws TypeError/RangeError with Node's codes) and allocates the pool. */
   constructor(options?: CaptureOptions)
-  /** Starts producing. No-op if running. Throws CAPTURE_CLOSED after close(). */
+  /**
+   * Starts producing. No-op if running. Throws CAPTURE_CLOSED after close(), and for a device
+   * source DEVICE_NOT_FOUND, DEVICE_AMBIGUOUS, HOST_UNAVAILABLE, UNSUPPORTED_CONFIG,
+   * DEVICE_BUSY, PERMISSION_DENIED or STREAM_ERROR (host message in `cause`).
+   */
   start(): void
   /** Stops producing; queued packets (and a last, shorter one) arrive as 'data' on the next tick, then 'stop'. Throws CAPTURE_CLOSED after close(). */
   stop(): void
@@ -145,6 +235,9 @@ export declare class Capture extends EventEmitter {
 
   on(event: 'data', listener: (buf: Buffer, info: PacketInfo) => void): this
   on(event: 'start' | 'stop' | 'close', listener: () => void): this
+  /** A fatal device error during capture (e.g. DEVICE_LOST); the capture then stops. Without a listener it becomes a process warning. */
+  on(event: 'error', listener: (err: PcmtapError) => void): this
   once(event: 'data', listener: (buf: Buffer, info: PacketInfo) => void): this
   once(event: 'start' | 'stop' | 'close', listener: () => void): this
+  once(event: 'error', listener: (err: PcmtapError) => void): this
 }

@@ -166,3 +166,39 @@ test('device errors carry stable codes', async (t) => {
   assert.ok(list.some((d) => d.id === 'pulseaudio:pcmtap_test' && d.kind === 'output'))
   assert.ok(listDevices({ host: 'pulseaudio', kind: 'monitor' }).every((d) => d.kind === 'monitor'))
 })
+
+test('a server that dies mid-capture gives an error event with a stable code, then stop, no crash', async (t) => {
+  const srv = await server
+  if (!srv.ok) return t.skip(skipReason(srv))
+  // A second, private server, so killing it does not disturb the other tests.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcmtap-lost-'))
+  const code = `
+    const { execFileSync } = require('node:child_process')
+    const script = ${JSON.stringify(path.join(__dirname, '..', 'scripts', 'audio-server.sh'))}
+    const out = execFileSync('bash', [script, 'start'], { encoding: 'utf8' })
+    for (const m of out.matchAll(/^export (\\w+)=(.*)$/gm)) process.env[m[1]] = m[2]
+    const { Capture } = require('.')
+    for (const host of ['pulseaudio', 'alsa']) {
+      const cap = new Capture({ host, device: host === 'alsa' ? 'default' : 'pcmtap_test.monitor' })
+      const kept = []
+      cap.on('data', (buf) => { if (kept.length < 5) kept.push(buf); else cap.release(buf) })
+      cap.on('error', (e) => console.log('ERROR ' + host + ' ' + e.code + ' ' + (e.cause ? 'cause' : 'nocause')))
+      cap.on('stop', () => {
+        console.log('STOP ' + host + ' ' + kept.length + ' ' + kept.every((b) => b.length > 0))
+        cap.close()
+      })
+      cap.start()
+    }
+    setTimeout(() => execFileSync('bash', [script, 'stop']), 500)
+    setTimeout(() => process.exit(0), 8000).unref()`
+  const { runChild, childReport } = require('./helpers')
+  const r = runChild(code, { env: { PCMTAP_AUDIO_DIR: dir } })
+  fs.rmSync(dir, { recursive: true, force: true })
+  assert.equal(r.status, 0, childReport(r))
+  assert.match(r.stdout, /ERROR pulseaudio (DEVICE_LOST|STREAM_ERROR) cause/, childReport(r))
+  assert.match(r.stdout, /STOP pulseaudio 5 true/, childReport(r))
+  // ALSA's pulse plugin goes silent instead of failing: the stall watchdog reports it.
+  assert.match(r.stdout, /ERROR alsa DEVICE_LOST cause/, childReport(r))
+  assert.match(r.stdout, /STOP alsa 5 true/, childReport(r))
+  t.diagnostic(r.stdout.trim().replace(/\n/g, ' | '))
+})

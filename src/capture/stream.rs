@@ -26,6 +26,10 @@ use crate::error::{Error, ErrorKind};
 
 /// A capture-time jump this far past the expected time counts as a gap (a discontinuity).
 const GAP_NS: u64 = 50_000_000;
+/// How long stop() waits for a host to tear its stream down.
+const STOP_WAIT: Duration = Duration::from_secs(2);
+/// A device silent this long while running is reported as lost (see the relay's watchdog).
+const STALL_NS: u64 = 3_000_000_000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeviceConfig {
@@ -159,6 +163,10 @@ impl DeviceSource {
                 Some(Duration::from_secs(5)),
             )
             .map_err(|e| convert_error(&e, true, &format!("cannot open '{id}'")))?;
+        pipeline
+            .last_data_ns
+            .store(pipeline.now_ns(), Ordering::Release);
+        pipeline.stall_after_ns.store(STALL_NS, Ordering::Release);
         stream
             .play()
             .map_err(|e| convert_error(&e, true, &format!("cannot start '{id}'")))?;
@@ -166,10 +174,22 @@ impl DeviceSource {
     }
 
     /// Stops the stream. Dropping it drops the callback's packetizer, which delivers the last,
-    /// partial packet and wakes the relay.
+    /// partial packet and wakes the relay. A host can block in its teardown when its server is
+    /// gone (ALSA's PulseAudio plugin does), so the drop runs on a helper thread and is waited
+    /// for at most [`STOP_WAIT`]; past that the stream is left to its thread and stop() returns.
     pub fn stop(self) {
-        let _ = self.stream.pause();
-        drop(self.stream);
+        let stream = self.stream;
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let spawned = std::thread::Builder::new()
+            .name("pcmtap-stream-drop".into())
+            .spawn(move || {
+                let _ = stream.pause();
+                drop(stream);
+                let _ = tx.send(());
+            });
+        if spawned.is_ok() {
+            let _ = rx.recv_timeout(STOP_WAIT);
+        }
     }
 }
 
@@ -220,6 +240,9 @@ fn data_callback(
         if pipeline.gap_pending.swap(false, Ordering::AcqRel) {
             pk.mark_gap();
         }
+        pipeline
+            .last_data_ns
+            .store(pipeline.now_ns(), Ordering::Release);
         let ts = info.timestamp();
         let off = *offset
             .get_or_insert_with(|| pipeline.now_ns() as i128 - ts.callback.as_nanos() as i128);

@@ -60,7 +60,13 @@ fn a_matching_config_is_a_bit_exact_passthrough() {
     let mut c = Chain::new(2, 48_000, 2, 48_000, &ChannelMap::Auto).unwrap();
     assert!(c.is_passthrough());
     let block: Vec<i16> = (0..2000).map(|i| (i * 7 % 65536 - 32768) as i16).collect();
-    let out = i16s(&run(&mut c, 2, 48_000, OutputFormat::S16, std::slice::from_ref(&block)));
+    let out = i16s(&run(
+        &mut c,
+        2,
+        48_000,
+        OutputFormat::S16,
+        std::slice::from_ref(&block),
+    ));
     assert_eq!(out, block);
 }
 

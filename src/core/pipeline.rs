@@ -104,6 +104,11 @@ pub struct Pipeline {
     pub gap_pending: AtomicBool,
     /// Fatal source errors waiting for the JS thread (the capture stops). Lock-free, bounded.
     pub errors: ArrayQueue<Error>,
+    /// Stall watchdog: if non-zero, a running source that delivers nothing for this many ns is
+    /// reported as lost (a host that goes silent instead of reporting an error).
+    pub stall_after_ns: AtomicU64,
+    /// When the source last delivered data (ns since the epoch).
+    pub last_data_ns: AtomicU64,
     next_seq: AtomicU64,
     epoch: Instant,
 }
@@ -121,6 +126,8 @@ impl Pipeline {
             running: AtomicBool::new(false),
             gap_pending: AtomicBool::new(false),
             errors: ArrayQueue::new(4),
+            stall_after_ns: AtomicU64::new(0),
+            last_data_ns: AtomicU64::new(0),
             next_seq: AtomicU64::new(0),
             epoch: Instant::now(),
         }
@@ -153,6 +160,17 @@ impl Pipeline {
     pub fn fail(&self, error: Error) {
         let _ = self.errors.push(error);
         self.running.store(false, Ordering::Release);
+    }
+
+    /// True when a watched source has been silent for longer than its stall limit.
+    pub fn stalled(&self) -> bool {
+        let limit = self.stall_after_ns.load(Ordering::Acquire);
+        limit > 0
+            && self.is_running()
+            && self
+                .now_ns()
+                .saturating_sub(self.last_data_ns.load(Ordering::Acquire))
+                > limit
     }
 
     pub fn is_running(&self) -> bool {

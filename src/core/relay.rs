@@ -6,6 +6,8 @@
 //! thread must not do. Coalescing: the relay calls `notify` only when it wins the
 //! `scheduled` flag (false -> true); the JS thread clears the flag *before* draining, so a packet
 //! queued during a drain always causes another call and no wake-up is lost.
+//! It also runs the stall watchdog: a device that stops delivering without reporting an error
+//! (ALSA's PulseAudio plugin when the server dies) is reported as `DeviceLost`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -13,6 +15,7 @@ use std::thread::{JoinHandle, Thread};
 use std::time::Duration;
 
 use super::pipeline::Pipeline;
+use crate::error::{Error, ErrorKind};
 
 /// What asking JS to drain came to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +48,13 @@ impl Relay {
                     // Timeout only as a safety net; the producer unparks on every completed packet.
                     std::thread::park_timeout(Duration::from_millis(250));
                     let stopping = stop2.load(Ordering::Acquire);
+                    if pipeline.stalled() {
+                        let secs = pipeline.stall_after_ns.load(Ordering::Acquire) as f64 / 1e9;
+                        pipeline.fail(Error::new(
+                            ErrorKind::DeviceLost,
+                            format!("capture stalled: no audio from the device for {secs} s"),
+                        ));
+                    }
                     if pipeline.has_work() && !pipeline.scheduled.swap(true, Ordering::AcqRel) {
                         match notify() {
                             Notified::Queued => {}
