@@ -79,7 +79,7 @@ export interface PoolStats {
   capacity: number
   /** Slots on the free list now. */
   free: number
-  /** Slots not free: being filled, queued, held by JS or awaiting their finalizer. */
+  /** Slots not free: being filled, queued, or held by JS (lent and not yet released or collected). */
   outstanding: number
   /** Slots lent to JS as external Buffers and neither released nor finalized. */
   heldByJs: number
@@ -104,7 +104,7 @@ export interface DeliveryStats {
   lowWaterCopies: number
   /** External Buffers detached by release() or autoRelease. */
   released: number
-  /** Finalizers that returned a slot to the pool (after release() or GC). */
+  /** Finalizers of external Buffers that ran (after release(), which already freed the slot, or after GC, which frees it then). */
   finalized: number
   /** Packets waiting for the JS thread right now. */
   queued: number
@@ -223,7 +223,7 @@ export declare class Capture extends EventEmitter {
   close(): void
   /**
    * Detaches a Buffer this capture delivered as external (its length becomes 0) so its slot
-   * returns to the pool on the next event-loop turn. Returns false for anything else: copies,
+   * is back in the pool at once. Returns false for anything else: copies,
    * other Buffers, Node's pooled Buffers, already released ones. Throws ERR_INVALID_ARG_TYPE
    * for a non-ArrayBufferView. Do not release a Buffer an async consumer may still be reading.
    */

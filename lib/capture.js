@@ -68,7 +68,7 @@ class Capture extends EventEmitter {
 
   /**
    * Releases a Buffer this capture delivered as external: detaches it (its length becomes 0)
-   * so its slot returns to the pool on the next event-loop turn. Returns false for anything
+   * and its slot is back in the pool at once. Returns false for anything
    * that is not a live external Buffer of this capture. Never release a Buffer that an async
    * consumer (fs.write, socket.write) may still be reading.
    */

@@ -15,4 +15,5 @@ pub use chain::{Chain, ChannelMap};
 pub use convert::{OutputFormat, Sample};
 pub use packetizer::{MissPolicy, Packetizer, Pushed};
 pub use pipeline::{Counters, Descriptor, PacketLayout, Pipeline};
+pub use pool::SlotState;
 pub use relay::{Notified, Relay};

@@ -75,7 +75,7 @@ pub struct Counters {
     pub low_water_copies: AtomicU64,
     /// External Buffers detached by `release()`.
     pub released: AtomicU64,
-    /// Finalizers that returned a slot.
+    /// Finalizers of external Buffers that ran (a released Buffer's slot was freed already).
     pub finalized: AtomicU64,
     /// Overruns/underruns the host reported (each flags the next packet as a discontinuity).
     pub xruns: AtomicU64,

@@ -11,7 +11,7 @@
 //! memory outlives every Buffer, whatever order the capture and the Buffers die in.
 
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::thread::Thread;
 use std::time::Duration;
 
@@ -33,11 +33,15 @@ const _: () = assert!(std::mem::align_of::<SlotMem>() == SLOT_ALIGN);
 /// compare-and-swap, so an illegal one is refused instead of corrupting the pool.
 ///
 /// ```text
-/// Free -> Filling -> Ready -> InJs -> Released -> Free
-///            |         |        '---------------> Free   (finalizer without release())
-///            |         '-------------------------> Free   (copied, or never delivered)
-///            '-----------------------------------> Free   (abandoned empty at stop)
+/// Free -> Filling -> Ready -> InJs -> Free   (release(): detached, back at once)
+///            |         |        '----> Free   (finalizer of a Buffer nobody released)
+///            |         '-------------> Free   (copied, or never delivered)
+///            '-----------------------> Free   (abandoned empty at stop)
 /// ```
+///
+/// A released slot is free at once: once its ArrayBuffer is detached nothing can read it. Its
+/// Buffer's finalizer still runs later; a per-slot count of such *stale* finalizers makes each
+/// of them a no-op, so a finalizer never frees a slot that was lent again since.
 #[repr(u8)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SlotState {
@@ -49,8 +53,6 @@ pub enum SlotState {
     Ready = 2,
     /// Lent to JS as an external Buffer.
     InJs = 3,
-    /// Detached by `release()`; its finalizer will return it on a later event-loop turn.
-    Released = 4,
 }
 
 impl SlotState {
@@ -59,8 +61,7 @@ impl SlotState {
             0 => Self::Free,
             1 => Self::Filling,
             2 => Self::Ready,
-            3 => Self::InJs,
-            _ => Self::Released,
+            _ => Self::InJs,
         }
     }
 }
@@ -69,6 +70,8 @@ impl SlotState {
 pub struct Pool {
     mem: Box<[SlotMem]>,
     states: Box<[AtomicU8]>,
+    /// Per slot: finalizers still to come for Buffers already released (they must not free).
+    stale: Box<[AtomicU32]>,
     free: ArrayQueue<u32>,
     outstanding: AtomicUsize,
     in_js: AtomicUsize,
@@ -109,6 +112,7 @@ impl Pool {
         let states = (0..capacity)
             .map(|_| AtomicU8::new(SlotState::Free as u8))
             .collect();
+        let stale = (0..capacity).map(|_| AtomicU32::new(0)).collect();
         let free = ArrayQueue::new(capacity);
         for i in 0..capacity as u32 {
             let _ = free.push(i);
@@ -116,6 +120,7 @@ impl Pool {
         Self {
             mem,
             states,
+            stale,
             free,
             outstanding: AtomicUsize::new(0),
             in_js: AtomicUsize::new(0),
@@ -162,27 +167,34 @@ impl Pool {
         ok
     }
 
-    /// `InJs -> Released`: `release()` detached the Buffer; the finalizer returns the slot.
-    pub fn mark_released(&self, slot: u32) -> bool {
-        let ok = self.cas(slot, SlotState::InJs, SlotState::Released);
-        if ok {
-            self.in_js.fetch_sub(1, Ordering::AcqRel);
+    /// `InJs -> Free` for a Buffer `release()` has just detached: the slot is reusable at once,
+    /// and the Buffer's finalizer, still to come, is recorded as stale. JS thread only.
+    pub fn recycle_released(&self, slot: u32) -> bool {
+        if self.state(slot) != SlotState::InJs {
+            return false;
         }
-        ok
+        self.stale[slot as usize].fetch_add(1, Ordering::AcqRel);
+        self.recycle(slot).is_some()
     }
 
-    /// `Released -> InJs`: undoes [`Pool::mark_released`] when the detach itself failed.
-    pub fn unmark_released(&self, slot: u32) -> bool {
-        let ok = self.cas(slot, SlotState::Released, SlotState::InJs);
-        if ok {
-            self.in_js.fetch_add(1, Ordering::AcqRel);
+    /// A Buffer's finalizer ran: consumes a stale-finalizer token if the slot has one (its
+    /// Buffer was released earlier), else returns the slot (`InJs -> Free`). True if it
+    /// returned the slot.
+    pub fn finalize(&self, slot: u32) -> bool {
+        let stale = &self.stale[slot as usize];
+        let mut n = stale.load(Ordering::Acquire);
+        while n > 0 {
+            match stale.compare_exchange(n, n - 1, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return false,
+                Err(now) => n = now,
+            }
         }
-        ok
+        self.recycle(slot).is_some()
     }
 
     /// Returns a slot to the free list from `Filling` (abandoned), `Ready` (copied or never
-    /// delivered), `InJs` or `Released` (finalizer). Returns the state it left, or `None` if the
-    /// slot was already free (a double return, refused).
+    /// delivered) or `InJs`. Returns the state it left, or `None` if the slot was already free
+    /// (a double return, refused).
     pub fn recycle(&self, slot: u32) -> Option<SlotState> {
         let from = loop {
             let cur = self.state(slot);

@@ -25,17 +25,23 @@ fn the_full_life_of_a_slot_follows_the_state_machine() {
     let pool = Pool::new(2);
     let s = pool.try_acquire().unwrap();
     assert!(!pool.lend_to_js(s), "Filling -> InJs must be refused");
+    assert!(
+        !pool.recycle_released(s),
+        "only a slot lent to JS can be released"
+    );
     assert!(pool.publish(s));
     assert!(!pool.publish(s), "Ready -> Ready must be refused");
-    assert!(!pool.mark_released(s), "Ready -> Released must be refused");
+    assert!(!pool.recycle_released(s), "Ready cannot be released");
     assert!(pool.lend_to_js(s));
     assert_eq!(pool.in_js(), 1);
-    assert!(pool.mark_released(s));
-    assert!(!pool.mark_released(s), "a second release must be refused");
+    assert!(pool.recycle_released(s));
+    assert!(
+        !pool.recycle_released(s),
+        "a second release must be refused"
+    );
     assert_eq!(pool.in_js(), 0);
-    assert_eq!(pool.recycle(s), Some(SlotState::Released));
-    assert_eq!(pool.recycle(s), None, "a double return must be refused");
     assert_eq!(pool.state(s), SlotState::Free);
+    assert_eq!(pool.recycle(s), None, "a double return must be refused");
     assert_eq!(pool.stats().outstanding, 0);
 }
 
@@ -45,21 +51,49 @@ fn a_finalized_buffer_that_was_never_released_returns_its_slot() {
     let s = pool.try_acquire().unwrap();
     pool.publish(s);
     pool.lend_to_js(s);
-    assert_eq!(pool.recycle(s), Some(SlotState::InJs));
+    assert!(pool.finalize(s));
     assert_eq!(pool.in_js(), 0);
     assert_eq!(pool.try_acquire(), Some(s));
 }
 
-#[test]
-fn unmark_released_restores_a_lent_slot() {
-    let pool = Pool::new(1);
+fn lend(pool: &Pool) -> u32 {
     let s = pool.try_acquire().unwrap();
-    pool.publish(s);
-    pool.lend_to_js(s);
-    pool.mark_released(s);
-    assert!(pool.unmark_released(s));
+    assert!(pool.publish(s));
+    assert!(pool.lend_to_js(s));
+    s
+}
+
+#[test]
+fn a_stale_finalizer_never_frees_a_slot_lent_again() {
+    let pool = Pool::new(1);
+    let s = lend(&pool);
+    assert!(pool.recycle_released(s), "released: free at once");
+    assert_eq!(lend(&pool), s, "the only slot is lent again");
+    // The first Buffer's finalizer arrives now: it must not free the second Buffer's slot.
+    assert!(!pool.finalize(s));
     assert_eq!(pool.state(s), SlotState::InJs);
-    assert_eq!(pool.in_js(), 1);
+    assert_eq!(pool.try_acquire(), None);
+    // The second Buffer's own finalizer (nobody released it) returns the slot.
+    assert!(pool.finalize(s));
+    assert_eq!(pool.state(s), SlotState::Free);
+}
+
+#[test]
+fn stale_finalizers_arriving_after_the_live_one_still_balance() {
+    let pool = Pool::new(1);
+    let s = lend(&pool);
+    pool.recycle_released(s); // Buffer A released; its finalizer is late
+    assert_eq!(lend(&pool), s); // Buffer B, never released
+    assert!(
+        !pool.finalize(s),
+        "B's finalizer first consumes A's stale token"
+    );
+    assert_eq!(pool.state(s), SlotState::InJs);
+    assert!(
+        pool.finalize(s),
+        "A's late finalizer then frees the slot B no longer uses"
+    );
+    assert_eq!(pool.stats().outstanding, 0);
 }
 
 #[test]
@@ -109,39 +143,29 @@ fn returns_racing_acquisitions_never_lose_or_duplicate_a_slot() {
             misses
         })
     };
-    let consumers: Vec<_> = (0..2)
-        .map(|_| {
-            let pool = pool.clone();
-            move |s: u32, expect: u64| {
-                // SAFETY: the slot is Ready; the producer no longer writes it.
-                let got = unsafe { pool.slot_ptr(s).cast::<u64>().read() };
-                assert_eq!(got, expect);
-                assert!(pool.lend_to_js(s));
-                if expect.is_multiple_of(2) {
-                    assert!(pool.mark_released(s));
-                }
-                assert!(pool.recycle(s).is_some());
-            }
-        })
-        .collect();
-    // Return slots from a second thread too, so returns race each other as well.
-    let (tx2, rx2) = std::sync::mpsc::channel::<(u32, u64)>();
-    let c1 = consumers[1].clone();
-    let returner = std::thread::spawn(move || {
-        for (s, n) in rx2 {
-            c1(s, n);
-        }
-    });
+    // The JS side, on this thread: half the Buffers are released (slot free at once, their
+    // finalizers arrive a few turns later), half are only finalized. Stale finalizers then
+    // regularly land on slots that were lent again: none may free a live slot.
+    let mut late_finalizers = std::collections::VecDeque::new();
     for n in 0..ROUNDS {
         let s = rx.recv().unwrap();
-        if n % 3 == 0 {
-            tx2.send((s, n)).unwrap();
+        // SAFETY: the slot is Ready; the producer no longer writes it.
+        let got = unsafe { pool.slot_ptr(s).cast::<u64>().read() };
+        assert_eq!(got, n, "a slot was handed out twice");
+        assert!(pool.lend_to_js(s));
+        if n.is_multiple_of(2) {
+            assert!(pool.recycle_released(s));
+            late_finalizers.push_back(s);
         } else {
-            consumers[0](s, n);
+            pool.finalize(s);
+        }
+        if late_finalizers.len() > 3 {
+            pool.finalize(late_finalizers.pop_front().unwrap());
         }
     }
-    drop(tx2);
-    returner.join().unwrap();
+    for s in late_finalizers {
+        pool.finalize(s);
+    }
     let misses = producer.join().unwrap();
     let st = pool.stats();
     assert_eq!(st.hits, ROUNDS);

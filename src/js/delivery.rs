@@ -6,6 +6,8 @@
 //! Ownership: an external Buffer's finalizer hint is an `Arc<Pipeline>` turned into a raw
 //! pointer (`Arc::into_raw`, a refcount bump, no allocation). The finalizer takes it back, so the
 //! pool memory under a Buffer lives exactly as long as the last Buffer or the capture.
+//! `release()` detaches the Buffer and frees its slot at once; the finalizer that follows on a
+//! later turn is then recorded as stale and frees nothing (see `Pool::finalize`).
 //! If the runtime refuses external Buffers (`napi_no_external_buffers_allowed`, Electron 21+
 //! with the V8 memory cage), the capture switches to copying for good and says so in stats.
 //! Detaching (`release()`) is only ever done on an ArrayBuffer whose data pointer is exactly
@@ -17,7 +19,7 @@ use std::sync::Arc;
 use napi::sys;
 
 use super::raw;
-use crate::core::{Counters, Descriptor, Pipeline};
+use crate::core::{Counters, Descriptor, Pipeline, SlotState};
 
 /// How one capture hands packets to JS.
 pub struct Delivery {
@@ -96,8 +98,9 @@ impl Delivery {
             return Err(raw::NO_EXTERNAL_BUFFERS);
         }
         let hint = Arc::into_raw(Arc::clone(pipeline)) as *mut c_void;
-        // SAFETY: the slot is Ready and leaves the free list only through `finalize_slot`, which
-        // Node calls after the Buffer is gone; `hint` keeps the pool memory alive until then.
+        // SAFETY: the slot is Ready, and is reused only after this Buffer is detached by
+        // `release()` (no view can reach it then) or collected (`finalize_slot`); `hint` keeps
+        // the pool memory alive until the finalizer has run.
         match unsafe { raw::external_buffer(env, ptr, len, finalize_slot, hint) } {
             Ok(v) => {
                 let lent = pipeline.pool.lend_to_js(slot);
@@ -120,15 +123,15 @@ unsafe extern "C" fn finalize_slot(_env: sys::napi_env, data: *mut c_void, hint:
     // calls a Buffer's finalizer exactly once, so the reference is taken back exactly once.
     let pipeline = unsafe { Arc::from_raw(hint as *const Pipeline) };
     if let Some(slot) = pipeline.pool.slot_at(data as *const u8) {
-        if pipeline.pool.recycle(slot).is_some() {
-            Counters::add(&pipeline.counters.finalized, 1);
-        }
+        pipeline.pool.finalize(slot);
+        Counters::add(&pipeline.counters.finalized, 1);
     }
 }
 
 /// `release(buf)`: detaches `value`'s ArrayBuffer if it is a live external Buffer over one of
-/// `pipeline`'s slots, so its finalizer returns the slot on the next event-loop turn. False for
-/// anything else (copies, other captures' Buffers, Node's pooled Buffers, released ones).
+/// `pipeline`'s slots and returns the slot to the pool at once (its finalizer, on a later turn,
+/// is then a no-op). False for anything else (copies, other captures' Buffers, Node's pooled
+/// Buffers, released ones).
 pub fn release(env: sys::napi_env, pipeline: &Pipeline, value: sys::napi_value) -> bool {
     let Some((array_buffer, data, _len)) = raw::backing_array_buffer(env, value) else {
         return false;
@@ -139,13 +142,14 @@ pub fn release(env: sys::napi_env, pipeline: &Pipeline, value: sys::napi_value) 
     let Some(slot) = pipeline.pool.slot_at(data) else {
         return false;
     };
-    if !pipeline.pool.mark_released(slot) {
+    // Live and ours: lent to JS and not released yet. (JS thread only, like every other
+    // transition out of InJs, so checking then acting cannot race.)
+    if pipeline.pool.state(slot) != SlotState::InJs || !raw::detach(env, array_buffer) {
         return false;
     }
-    if !raw::detach(env, array_buffer) {
-        pipeline.pool.unmark_released(slot);
-        return false;
-    }
+    // Detached: no view can reach the memory any more, so the slot is reusable at once.
+    let recycled = pipeline.pool.recycle_released(slot);
+    debug_assert!(recycled);
     Counters::add(&pipeline.counters.released, 1);
     true
 }
