@@ -75,6 +75,13 @@ function runChild(cfg) {
 
 async function main() {
   const script = path.join(__dirname, '..', 'scripts', 'audio-server.sh')
+  let wasRunning = true
+  try {
+    execFileSync('bash', [script, 'status'])
+  } catch {
+    wasRunning = false
+  }
+  if (!wasRunning) process.on('exit', () => execFileSync('bash', [script, 'stop']))
   const out = execFileSync('bash', [script, 'start'], { encoding: 'utf8' })
   for (const m of out.matchAll(/^export (\w+)=(.*)$/gm)) process.env[m[1]] = m[2]
   const sine = execFileSync('pactl', ['load-module', 'module-sine', 'sink=pcmtap_test', 'frequency=1000', 'rate=48000'], { encoding: 'utf8' }).trim()
