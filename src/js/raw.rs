@@ -12,28 +12,51 @@ use napi::sys;
 /// `napi_no_external_buffers_allowed`: the runtime refuses external Buffers (Electron 21+).
 pub const NO_EXTERNAL_BUFFERS: sys::napi_status = sys::Status::napi_no_external_buffers_allowed;
 
-/// The ArrayBuffer behind a typed array (a Buffer is a `Uint8Array`), with the data pointer and
-/// byte length of the *whole* ArrayBuffer. `None` for anything that is not a typed array.
-pub fn backing_array_buffer(
-    env: sys::napi_env,
-    value: sys::napi_value,
-) -> Option<(sys::napi_value, *mut u8, usize)> {
+/// What `napi_get_typedarray_info` says of a typed array: element type, element count, data
+/// pointer and ArrayBuffer. `None` for anything that is not a typed array.
+struct TypedArrayInfo {
+    ty: sys::napi_typedarray_type,
+    len: usize,
+    data: *mut c_void,
+    array_buffer: sys::napi_value,
+}
+
+fn typed_array_info(env: sys::napi_env, value: sys::napi_value) -> Option<TypedArrayInfo> {
     let mut is_ta = false;
     // SAFETY: env and value come from the current napi call; out-pointers are valid locals.
     if unsafe { sys::napi_is_typedarray(env, value, &mut is_ta) } != sys::Status::napi_ok || !is_ta
     {
         return None;
     }
-    let mut ab = ptr::null_mut();
-    let (mut ty, mut len, mut off) = (0, 0usize, 0usize);
-    let mut data: *mut c_void = ptr::null_mut();
+    let mut info = TypedArrayInfo {
+        ty: 0,
+        len: 0,
+        data: ptr::null_mut(),
+        array_buffer: ptr::null_mut(),
+    };
+    let mut off = 0usize;
     // SAFETY: value is a typed array (checked above); out-pointers are valid locals.
     let st = unsafe {
-        sys::napi_get_typedarray_info(env, value, &mut ty, &mut len, &mut data, &mut ab, &mut off)
+        sys::napi_get_typedarray_info(
+            env,
+            value,
+            &mut info.ty,
+            &mut info.len,
+            &mut info.data,
+            &mut info.array_buffer,
+            &mut off,
+        )
     };
-    if st != sys::Status::napi_ok || ab.is_null() {
-        return None;
-    }
+    (st == sys::Status::napi_ok && !info.array_buffer.is_null()).then_some(info)
+}
+
+/// The ArrayBuffer behind a typed array (a Buffer is a `Uint8Array`), with the data pointer and
+/// byte length of the *whole* ArrayBuffer. `None` for anything that is not a typed array.
+pub fn backing_array_buffer(
+    env: sys::napi_env,
+    value: sys::napi_value,
+) -> Option<(sys::napi_value, *mut u8, usize)> {
+    let ab = typed_array_info(env, value)?.array_buffer;
     let mut ab_data: *mut c_void = ptr::null_mut();
     let mut ab_len = 0usize;
     // SAFETY: ab is the typed array's ArrayBuffer returned just above.
@@ -51,20 +74,8 @@ pub fn backing_array_buffer(
 /// The slice aliases JS memory: the caller must not keep it past the current napi call nor run
 /// JS while holding it.
 pub unsafe fn f64_slice<'a>(env: sys::napi_env, value: sys::napi_value) -> Option<&'a mut [f64]> {
-    let mut is_ta = false;
-    // SAFETY: env and value come from the current napi call.
-    if unsafe { sys::napi_is_typedarray(env, value, &mut is_ta) } != sys::Status::napi_ok || !is_ta
-    {
-        return None;
-    }
-    let mut ab = ptr::null_mut();
-    let (mut ty, mut len, mut off) = (0, 0usize, 0usize);
-    let mut data: *mut c_void = ptr::null_mut();
-    // SAFETY: value is a typed array (checked above).
-    let st = unsafe {
-        sys::napi_get_typedarray_info(env, value, &mut ty, &mut len, &mut data, &mut ab, &mut off)
-    };
-    if st != sys::Status::napi_ok || ty != sys::TypedarrayType::float64_array || data.is_null() {
+    let TypedArrayInfo { ty, len, data, .. } = typed_array_info(env, value)?;
+    if ty != sys::TypedarrayType::float64_array || data.is_null() {
         return None;
     }
     // SAFETY: a live Float64Array of `len` elements starts at `data` (aligned by V8).
