@@ -15,3 +15,5 @@ mod error;
 mod js;
 mod session;
 mod source;
+#[cfg(test)]
+mod test_alloc;

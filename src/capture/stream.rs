@@ -286,3 +286,7 @@ fn push<S: crate::core::Sample>(
         chain.process(s, t, pk);
     }
 }
+
+#[cfg(test)]
+#[path = "stream_tests.rs"]
+mod tests;
