@@ -21,6 +21,8 @@ export declare class NativeCapture {
   /** Stops and frees the session. Buffers already in JS stay valid. Idempotent. */
   close(): void
   get running(): boolean
+  /** Frames dropped so far because the pool was empty (`stats().audio.droppedFrames`, cheaply). */
+  get droppedFrames(): number
   /**
    * Delivers up to `meta.length / 4` ready packets: returns their Buffers and writes
    * seq, frames, captureTime (ms since the epoch) and flags for each into `meta`.

@@ -1,7 +1,9 @@
 'use strict'
 // The public `Capture` class. Runs on the JS thread: every method, every event.
 // The relay thread wakes `#onReady` through a threadsafe function; it drains ready packets
-// from the native side and emits them as 'data'.
+// from the native side and emits them as 'data'. A stream or iterator consumer that cannot
+// take more holds delivery (kPause/kResume): packets then wait in the native ready queue and,
+// once that and the pool are full, the audio thread drops frames (counted, 'overrun').
 const { EventEmitter } = require('node:events')
 const { performance } = require('node:perf_hooks')
 const { NativeCapture } = require('../native.js')
@@ -10,6 +12,15 @@ const { codes, makeError, invalidType, callNative, fromNative } = require('./err
 
 const META_PER_PACKET = 4 // seq, frames, captureTime (ms since the native epoch), flags
 const FLAG_DISCONTINUITY = 1
+const kPause = Symbol('pcmtap.pause')
+const kResume = Symbol('pcmtap.resume')
+
+function abortError(signal) {
+  const err = new Error('The operation was aborted', { cause: signal.reason })
+  err.name = 'AbortError'
+  err.code = 'ABORT_ERR'
+  return err
+}
 
 class Capture extends EventEmitter {
   #native
@@ -17,14 +28,19 @@ class Capture extends EventEmitter {
   #batch
   #epoch
   #autoRelease
+  #signal
   #closed = false
-  #stopping = false
+  #stopping = false // native stopped, 'stop' not emitted yet
   #draining = false
+  #holds = 0
+  #pending = [] // packets taken from native but not emitted yet (delivery held mid-batch)
+  #reportedDrops = 0
   #onReady = () => this.#drain()
+  #onAbort = () => this.close()
 
   constructor(options) {
     super()
-    const { native, autoRelease } = normalize(options)
+    const { native, autoRelease, signal } = normalize(options)
     this.#native = callNative(() => new NativeCapture(native))
     this.#autoRelease = autoRelease
     this.#batch = native.poolSize
@@ -32,30 +48,50 @@ class Capture extends EventEmitter {
     // native side writes it.
     this.#meta = new Float64Array(new ArrayBuffer(Math.max(256, this.#batch * META_PER_PACKET * 8)))
     this.#epoch = performance.now() - this.#native.epochAgeMs()
+    this.#signal = signal
+    if (signal) {
+      if (signal.aborted) this.close()
+      else signal.addEventListener('abort', this.#onAbort, { once: true })
+    }
   }
 
-  /** Starts producing packets. No-op if already running. Throws CAPTURE_CLOSED after close(). */
-  start() {
+  /**
+   * Starts producing. Resolves once the source runs (the first packet is possible); rejects
+   * with the device error (DEVICE_NOT_FOUND, …), CAPTURE_CLOSED after close(), or AbortError.
+   * Already running: resolves at once and changes nothing.
+   */
+  async start() {
+    if (this.#signal && this.#signal.aborted) throw abortError(this.#signal)
     this.#assertOpen('start')
     if (callNative(() => this.#native.start(this.#onReady))) this.emit('start')
   }
 
   /**
-   * Stops producing. The packets still queued (including a last, shorter one) are delivered
-   * as 'data' on the next tick, followed by 'stop'. Buffers already delivered stay valid.
+   * Stops producing. The packets still queued (and a last, shorter one) are delivered as
+   * 'data', then 'stop' is emitted and the promise resolves. Buffers already delivered stay
+   * valid. Not running: resolves at once. Rejects with CAPTURE_CLOSED after close().
    */
-  stop() {
+  async stop() {
     this.#assertOpen('stop')
-    this.#stopNative()
+    await this.#stopNative()
   }
 
-  /** Stops (see stop()) and frees the capture. Idempotent. Delivered Buffers stay valid. */
-  close() {
+  /** Stops, delivers what is queued, frees the capture and emits 'close'. Idempotent. */
+  async close() {
     if (this.#closed) return
-    this.#stopNative()
+    if (this.#signal) this.#signal.removeEventListener('abort', this.#onAbort)
+    const stopped = this.#stopNative()
     this.#closed = true
+    // Closing ends every consumer: what is still queued is delivered, held or not.
+    this.#holds = 0
+    process.nextTick(() => this.#drain())
+    await stopped
     this.#native.close()
-    process.nextTick(() => this.emit('close'))
+    this.emit('close')
+  }
+
+  async [Symbol.asyncDispose || Symbol.for('nodejs.asyncDispose')]() {
+    await this.close()
   }
 
   get running() {
@@ -64,6 +100,16 @@ class Capture extends EventEmitter {
 
   get closed() {
     return this.#closed
+  }
+
+  /** A Readable over this capture; see lib/stream.js. */
+  stream(options) {
+    return require('./stream').createStream(this, options)
+  }
+
+  /** An async iterator of `{ buffer, info }`; see lib/packets.js. */
+  packets(options) {
+    return require('./packets').iteratePackets(this, options)
   }
 
   /**
@@ -84,14 +130,24 @@ class Capture extends EventEmitter {
     return s
   }
 
+  /** Holds delivery (a consumer is full). Packets wait natively; see the module comment. */
+  [kPause]() {
+    this.#holds++
+  }
+
+  /** Lets delivery go on, and delivers what waited. */
+  [kResume]() {
+    if (this.#holds > 0 && --this.#holds === 0) this.#drain()
+  }
+
   #stopNative() {
-    if (this.#closed || this.#stopping || !this.#native.stop()) return
-    this.#stopping = true
-    process.nextTick(() => {
-      this.#stopping = false
-      this.#drain()
-      this.emit('stop')
-    })
+    if (this.#closed) return Promise.resolve()
+    if (!this.#stopping) {
+      if (!this.#native.stop()) return Promise.resolve()
+      this.#stopping = true
+      process.nextTick(() => this.#drain())
+    }
+    return new Promise((resolve) => this.once('stop', resolve))
   }
 
   #assertOpen(what) {
@@ -103,33 +159,63 @@ class Capture extends EventEmitter {
     this.#draining = true
     let firstError = null
     try {
-      for (;;) {
+      // A full batch may have more behind it: take a few, then let the event loop turn (an
+      // unpaced producer could otherwise keep it from ever turning) and continue after.
+      for (let pass = 0; ; pass++) {
+        while (this.#pending.length > 0 && this.#holds === 0) {
+          const [buf, info] = this.#pending.shift()
+          try {
+            this.#emitPacket(buf, info)
+          } catch (err) {
+            // Every packet is still delivered; the first error is rethrown after.
+            if (firstError === null) firstError = err
+          }
+        }
+        if (this.#holds > 0) break
+        if (pass === 4) {
+          setImmediate(this.#onReady)
+          break
+        }
         const bufs = this.#native.drain(this.#meta)
         const m = this.#meta
         for (let i = 0; i < bufs.length; i++) {
-          const buf = bufs[i]
           const o = i * META_PER_PACKET
-          const info = {
-            seq: m[o],
-            frames: m[o + 1],
-            captureTime: this.#epoch + m[o + 2],
-            discontinuity: (m[o + 3] & FLAG_DISCONTINUITY) !== 0,
-          }
-          try {
-            this.emit('data', buf, info)
-          } catch (err) {
-            // Every packet of the batch is still delivered; the first error is rethrown after.
-            if (firstError === null) firstError = err
-          }
-          if (this.#autoRelease) this.#native.release(buf)
+          this.#pending.push([
+            bufs[i],
+            {
+              seq: m[o],
+              frames: m[o + 1],
+              captureTime: this.#epoch + m[o + 2],
+              discontinuity: (m[o + 3] & FLAG_DISCONTINUITY) !== 0,
+            },
+          ])
         }
-        if (bufs.length < this.#batch) break
+        if (bufs.length === 0) break
       }
     } finally {
       this.#draining = false
     }
     this.#reportSourceError()
+    if (this.#stopping && this.#holds === 0 && this.#pending.length === 0) {
+      this.#stopping = false
+      this.emit('stop')
+    }
     if (firstError !== null) throw firstError
+  }
+
+  #emitPacket(buf, info) {
+    if (info.discontinuity) {
+      const total = this.#native.droppedFrames
+      if (total > this.#reportedDrops) {
+        this.emit('overrun', { droppedFrames: total - this.#reportedDrops, totalDroppedFrames: total, seq: info.seq })
+        this.#reportedDrops = total
+      }
+    }
+    try {
+      this.emit('data', buf, info)
+    } finally {
+      if (this.#autoRelease) this.#native.release(buf)
+    }
   }
 
   /** A fatal device error: emitted as 'error' (code, message, host message as cause), then the
@@ -146,4 +232,4 @@ class Capture extends EventEmitter {
   }
 }
 
-module.exports = { Capture }
+module.exports = { Capture, kPause, kResume }

@@ -25,6 +25,7 @@ const DEFAULTS = Object.freeze({
   useExternalBuffer: true,
   autoRelease: false,
   lowWaterMark: undefined, // floor(poolSize / 4)
+  signal: undefined,
   synthetic: undefined,
 })
 const SYNTHETIC_DEFAULTS = Object.freeze({
@@ -140,7 +141,10 @@ function normalize(options) {
   const poolSize = int('poolSize', get('poolSize'), 1, MAX_POOL_SIZE)
   const lw = get('lowWaterMark')
   const lowWaterMark = lw === undefined ? Math.floor(poolSize / 4) : int('lowWaterMark', lw, 0, poolSize - 1)
+  const signal = get('signal')
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidType('signal', 'an instance of AbortSignal', signal)
   return {
+    signal,
     autoRelease: bool('autoRelease', get('autoRelease')),
     native: {
       source,

@@ -136,26 +136,26 @@ test('device errors carry stable codes', async (t) => {
   const srv = await server
   if (!srv.ok) return t.skip(skipReason(srv))
   const { Capture, listDevices } = require('..')
-  const attempt = (o) => {
+  const attempt = async (o) => {
     const cap = new Capture(o)
     try {
-      cap.start()
-      cap.stop()
+      await cap.start()
+      await cap.stop()
       return null
     } catch (e) {
       return e
     } finally {
-      cap.close()
+      await cap.close()
     }
   }
-  const nf = attempt({ host: 'pulseaudio', device: 'no-such-device' })
+  const nf = await attempt({ host: 'pulseaudio', device: 'no-such-device' })
   assert.equal(nf.code, 'DEVICE_NOT_FOUND')
   assert.match(nf.message, /pcmtap_test\.monitor/, 'lists what is available')
-  const amb = attempt({ host: 'pulseaudio', device: 'pcmtap' })
+  const amb = await attempt({ host: 'pulseaudio', device: 'pcmtap' })
   assert.equal(amb.code, 'DEVICE_AMBIGUOUS')
   assert.match(amb.message, /pcmtap_test\.monitor.*pcmtap_pin|pcmtap_pin.*pcmtap_test\.monitor/)
-  assert.equal(attempt({ host: 'pulseaudio', device: { id: 'pulseaudio:nope' } }).code, 'DEVICE_NOT_FOUND')
-  const badHost = attempt({ host: process.platform === 'win32' ? 'coreaudio' : 'wasapi' })
+  assert.equal((await attempt({ host: 'pulseaudio', device: { id: 'pulseaudio:nope' } })).code, 'DEVICE_NOT_FOUND')
+  const badHost = await attempt({ host: process.platform === 'win32' ? 'coreaudio' : 'wasapi' })
   assert.equal(badHost.code, 'HOST_UNAVAILABLE')
   const list = listDevices({ host: 'pulseaudio' })
   const mon = list.find((d) => d.id === 'pulseaudio:pcmtap_test.monitor')

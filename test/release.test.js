@@ -73,8 +73,8 @@ test('release() still works after close(), and closed captures refuse to start',
   cap.close() // idempotent
   assert.equal(buf.length, 1920, 'Buffers stay valid after close()')
   assert.equal(cap.release(buf), true)
-  assert.throws(() => cap.start(), { code: 'CAPTURE_CLOSED' })
-  assert.throws(() => cap.stop(), { code: 'CAPTURE_CLOSED' })
+  await assert.rejects(cap.start(), { code: 'CAPTURE_CLOSED' })
+  await assert.rejects(cap.stop(), { code: 'CAPTURE_CLOSED' })
 })
 
 test('slots are recycled: many more packets than slots, all external, no misses', async () => {

@@ -90,6 +90,12 @@ impl NativeCapture {
         self.session.as_ref().is_some_and(|s| s.is_running()) && self.pipeline.is_running()
     }
 
+    /// Frames dropped so far because the pool was empty (`stats().audio.droppedFrames`, cheaply).
+    #[napi(getter)]
+    pub fn dropped_frames(&self) -> f64 {
+        crate::core::Counters::get(&self.pipeline.counters.dropped_frames) as f64
+    }
+
     /// Delivers up to `meta.length / 4` ready packets: returns their Buffers and writes
     /// seq, frames, captureTime (ms since the epoch) and flags for each into `meta`.
     #[napi]
