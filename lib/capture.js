@@ -212,7 +212,8 @@ class Capture extends EventEmitter {
       }
     }
     try {
-      this.emit('data', buf, info)
+      // A packet nobody listens to goes straight back to the pool.
+      if (!this.emit('data', buf, info)) this.#native.release(buf)
     } finally {
       if (this.#autoRelease) this.#native.release(buf)
     }
