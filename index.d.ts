@@ -1,5 +1,6 @@
 /// <reference types="node" />
 import { EventEmitter } from 'node:events'
+import { Readable } from 'node:stream'
 
 /** Options of the synthetic source (a thread that plays the audio thread). */
 export interface SyntheticOptions {
@@ -61,6 +62,8 @@ export interface CaptureOptions {
    */
   lowWaterMark?: number
   synthetic?: SyntheticOptions
+  /** Aborting it stops and closes the capture; an already aborted signal makes start() reject with AbortError. */
+  signal?: AbortSignal
 }
 
 export interface PacketInfo {
@@ -153,6 +156,7 @@ export interface CaptureStats {
 /** Stable `err.code` values raised by pcmtap itself. */
 export type PcmtapErrorCode =
   | 'CAPTURE_CLOSED'
+  | 'ABORT_ERR'
   | 'DEVICE_NOT_FOUND'
   | 'DEVICE_AMBIGUOUS'
   | 'HOST_UNAVAILABLE'
@@ -208,19 +212,62 @@ export declare const codes: Readonly<{ [K in PcmtapErrorCode]: K }>
 /** Bytes in one pool slot. */
 export declare const SLOT_BYTES: 4096
 
+/** What `'overrun'` reports: frames the audio thread dropped since the last report. */
+export interface OverrunInfo {
+  droppedFrames: number
+  totalDroppedFrames: number
+  /** seq of the packet after the gap (flagged `discontinuity`). */
+  seq: number
+}
+
+export interface Packet {
+  buffer: Buffer
+  info: PacketInfo
+}
+
+export interface StreamOptions {
+  /** false (default): a byte stream of copies; true: `{ buffer, info }` objects (buffer a copy). */
+  objectMode?: boolean
+  /** Readable's highWaterMark (bytes, or packets in object mode). */
+  highWaterMark?: number
+}
+
+export interface PacketsOptions {
+  /** Release the previous packet when the next is pulled (and the last on break). Default false. */
+  autoRelease?: boolean
+}
+
+/** A Readable of copies that honours backpressure; also emits 'overrun'. */
+export interface CaptureStream extends Readable {
+  on(event: 'overrun', listener: (info: OverrunInfo) => void): this
+  on(event: string | symbol, listener: (...args: any[]) => void): this
+}
+
 export declare class Capture extends EventEmitter {
   /** Validates every option (throws TypeError/RangeError with Node's codes) and allocates the pool. */
   constructor(options?: CaptureOptions)
   /**
-   * Starts producing. No-op if running. Throws CAPTURE_CLOSED after close(), and for a device
-   * source DEVICE_NOT_FOUND, DEVICE_AMBIGUOUS, HOST_UNAVAILABLE, UNSUPPORTED_CONFIG,
-   * DEVICE_BUSY, PERMISSION_DENIED or STREAM_ERROR (host message in `cause`).
+   * Starts producing; resolves once the source runs (the first packet is possible). Already
+   * running: resolves at once. Rejects with CAPTURE_CLOSED after close(), AbortError if the
+   * signal was aborted, and for a device source DEVICE_NOT_FOUND, DEVICE_AMBIGUOUS,
+   * HOST_UNAVAILABLE, UNSUPPORTED_CONFIG, DEVICE_BUSY, PERMISSION_DENIED or STREAM_ERROR (host
+   * message in `cause`). The device is opened synchronously on the JS thread.
    */
-  start(): void
-  /** Stops producing; queued packets (and a last, shorter one) arrive as 'data' on the next tick, then 'stop'. Throws CAPTURE_CLOSED after close(). */
-  stop(): void
-  /** Stops and frees the capture; idempotent. Delivered Buffers stay valid. Emits 'close'. */
-  close(): void
+  start(): Promise<void>
+  /**
+   * Stops producing; the queued packets (and a last, shorter one) arrive as 'data', then 'stop',
+   * then the promise resolves. Not running: resolves at once. Rejects with CAPTURE_CLOSED after
+   * close(). A held consumer (a paused stream) delays 'stop' until it has read what was queued.
+   */
+  stop(): Promise<void>
+  /** Stops, delivers what is queued, frees the capture, emits 'close'; idempotent. Delivered Buffers stay valid. */
+  close(): Promise<void>
+  /** Same as close(), for `await using`. */
+  [Symbol.asyncDispose](): Promise<void>
+  /** A Readable over the capture. It hands out copies: a stream consumer keeps Buffers with no signal when it is done, so pool memory cannot be lent to it. */
+  stream(options?: StreamOptions): CaptureStream
+  /** Async iteration over the capture's own Buffers; starts the capture if needed, break/return stops it. */
+  packets(options?: PacketsOptions): AsyncIterableIterator<Packet>
   /**
    * Detaches a Buffer this capture delivered as external (its length becomes 0) so its slot
    * is back in the pool at once. Returns false for anything else: copies,
@@ -235,9 +282,12 @@ export declare class Capture extends EventEmitter {
 
   on(event: 'data', listener: (buf: Buffer, info: PacketInfo) => void): this
   on(event: 'start' | 'stop' | 'close', listener: () => void): this
+  /** The audio thread dropped frames (the pool was full); emitted before the flagged packet. */
+  on(event: 'overrun', listener: (info: OverrunInfo) => void): this
   /** A fatal device error during capture (e.g. DEVICE_LOST); the capture then stops. Without a listener it becomes a process warning. */
   on(event: 'error', listener: (err: PcmtapError) => void): this
   once(event: 'data', listener: (buf: Buffer, info: PacketInfo) => void): this
   once(event: 'start' | 'stop' | 'close', listener: () => void): this
+  once(event: 'overrun', listener: (info: OverrunInfo) => void): this
   once(event: 'error', listener: (err: PcmtapError) => void): this
 }

@@ -37,15 +37,13 @@ async function capture(options, seconds, { onStart } = {}) {
   })
   const errors = []
   cap.on('error', (e) => errors.push(e))
-  cap.start()
+  await cap.start()
   if (onStart) await onStart()
   await new Promise((r) => setTimeout(r, seconds * 1000))
   const elapsed = (performance.now() - t0) / 1000
-  const stopped = new Promise((r) => cap.once('stop', r))
-  cap.stop()
-  await stopped
+  await cap.stop()
   const stats = cap.stats()
-  cap.close()
+  await cap.close()
   const all = new Float32Array(chunks.reduce((n, c) => n + c.length, 0))
   let at = 0
   for (const c of chunks) {
@@ -201,4 +199,24 @@ test('a server that dies mid-capture gives an error event with a stable code, th
   assert.match(r.stdout, /ERROR alsa DEVICE_LOST cause/, childReport(r))
   assert.match(r.stdout, /STOP alsa 5 true/, childReport(r))
   t.diagnostic(r.stdout.trim().replace(/\n/g, ' | '))
+})
+
+test('two device captures at once, on different hosts and formats, both get the tone', async (t) => {
+  const srv = await server
+  if (!srv.ok) return t.skip(skipReason(srv))
+  const mod = await tone({ frequency: 1000 })
+  try {
+    const [a, b] = await Promise.all([
+      capture({ host: 'alsa', device: 'default', format: 's16', sampleRate: 48000, channels: 2 }, 2),
+      capture({ host: 'pulseaudio', device: 'pcmtap_test.monitor', format: 'f32', sampleRate: 16000, channels: 1 }, 2),
+    ])
+    for (const r of [a, b]) {
+      const { frequency, rms } = analyze(r.samples, r.rate)
+      assert.ok(Math.abs(frequency - 1000) <= 5, `frequency ${frequency}`)
+      assert.ok(Math.abs(rms - 0.3536) <= 0.3536 * 0.02, `RMS ${rms}`)
+      assert.equal(r.discontinuities, 0)
+    }
+  } finally {
+    await unloadModule(mod)
+  }
 })

@@ -1,0 +1,80 @@
+//! A typed tour of the whole pcmtap API; `tsc --noEmit --strict` must accept it (test/types.test.js).
+import { pipeline } from 'node:stream/promises'
+import { createWriteStream } from 'node:fs'
+import {
+  Capture,
+  codes,
+  defaultDevice,
+  hosts,
+  listDevices,
+  SLOT_BYTES,
+  type CaptureOptions,
+  type CaptureStats,
+  type DeviceInfo,
+  type OverrunInfo,
+  type PacketInfo,
+  type PcmtapError,
+} from 'pcmtap'
+
+async function main(): Promise<void> {
+  const h: { default: string; compiled: string[] } = hosts()
+  const devices: DeviceInfo[] = listDevices({ host: 'pulseaudio', kind: 'monitor', probe: false })
+  const def: DeviceInfo | null = defaultDevice({ host: 'alsa' })
+  const ac = new AbortController()
+  const options: CaptureOptions = {
+    source: 'device',
+    host: 'pulseaudio',
+    device: devices[0] ? { id: devices[0].id } : 'monitor',
+    loopback: false,
+    channelMap: [0],
+    bufferFrames: 1024,
+    sampleRate: 16000,
+    channels: 1,
+    format: 's16',
+    framesPerPacket: 320,
+    poolSize: 64,
+    useExternalBuffer: true,
+    autoRelease: false,
+    lowWaterMark: 16,
+    signal: ac.signal,
+    synthetic: { waveform: 'sine', frequency: 440, amplitude: 0.5, paced: true, blockFrames: [160, 7], sampleFormat: 'f32' },
+  }
+  const cap = new Capture(options)
+  cap.on('data', (buf: Buffer, info: PacketInfo) => {
+    const late: number = performance.now() - info.captureTime
+    if (info.discontinuity || late > 100) console.log(info.seq, info.frames)
+    const released: boolean = cap.release(buf)
+    void released
+  })
+  cap.on('overrun', (o: OverrunInfo) => console.log(o.droppedFrames, o.totalDroppedFrames, o.seq))
+  cap.on('error', (err: PcmtapError) => {
+    if (err.code === codes.DEVICE_LOST) console.error(err.message, err.cause)
+  })
+  cap.on('start', () => {})
+  try {
+    await cap.start()
+  } catch (e) {
+    const err = e as PcmtapError
+    if (err.code === 'DEVICE_NOT_FOUND' || err.code === 'HOST_UNAVAILABLE') return
+    throw err
+  }
+  const s: CaptureStats = cap.stats()
+  const mode: 'external' | 'copy' = s.mode
+  const rate: number | undefined = s.device?.sampleRate
+  console.log(mode, rate, s.pool.hitRate, s.delivery.finalized, s.audio.xruns, SLOT_BYTES, h.default, def?.id)
+  await cap.stop()
+
+  for await (const { buffer, info } of cap.packets({ autoRelease: true })) {
+    if (buffer.length === 0 || info.seq > 100) break
+  }
+  const bytes = cap.stream({ objectMode: false, highWaterMark: 1 << 16 })
+  bytes.on('overrun', (o: OverrunInfo) => console.log(o.droppedFrames))
+  await cap.start()
+  setTimeout(() => void cap.stop(), 1000)
+  await pipeline(bytes, createWriteStream('/dev/null'))
+  await cap[Symbol.asyncDispose]()
+  ac.abort()
+  await cap.close()
+}
+
+void main()
