@@ -1,7 +1,7 @@
 'use strict'
 // Device discovery for JS: listDevices(), defaultDevice(), hosts(). JS thread; synchronous.
 const native = require('../native.js')
-const { HOST_NAMES } = require('./options')
+const { HOST_NAMES, checkOptions, bool } = require('./options')
 const { invalidType, invalidValue, callNative } = require('./errors')
 
 const KINDS = ['input', 'output', 'monitor']
@@ -17,20 +17,17 @@ function checkHost(host, name) {
  * Devices of a host (default: the platform's). `kind` filters 'input' | 'output' | 'monitor'.
  * ALSA devices get a `defaultConfig` only with `probe: true` (reading it opens the PCM).
  */
-function listDevices(options = {}) {
-  if (typeof options !== 'object' || options === null) throw invalidType('options', 'of type object', options)
-  const { host, kind, probe = false, ...rest } = options
-  const unknown = Object.keys(rest)
-  if (unknown.length) throw invalidValue(unknown[0], 'one of the known options (host, kind, probe)', rest[unknown[0]])
+function listDevices(options) {
+  const { host, kind, probe = false } = checkOptions(options, { host: 1, kind: 1, probe: 1 })
   if (kind !== undefined && !KINDS.includes(kind)) throw invalidValue('kind', "one of 'input', 'output', 'monitor'", kind)
-  if (typeof probe !== 'boolean') throw invalidType('probe', 'of type boolean', probe)
+  bool('probe', probe)
   return callNative(() => native.listDevices(checkHost(host, 'host'), kind, probe))
 }
 
 /** The default input device of a host, or null. */
-function defaultDevice(options = {}) {
-  if (typeof options !== 'object' || options === null) throw invalidType('options', 'of type object', options)
-  return callNative(() => native.defaultDevice(checkHost(options.host, 'host'))) ?? null
+function defaultDevice(options) {
+  const { host } = checkOptions(options, { host: 1 })
+  return callNative(() => native.defaultDevice(checkHost(host, 'host'))) ?? null
 }
 
 /** `{ default, compiled }`: the platform default host and the hosts compiled into this build. */

@@ -49,6 +49,14 @@ function checkKeys(obj, allowed, prefix) {
   }
 }
 
+/** An options argument: an object (or undefined) with only `allowed`'s keys. */
+function checkOptions(options, allowed) {
+  if (options === undefined) return {}
+  if (!isPlainObject(options)) throw invalidType('options', 'of type object', options)
+  checkKeys(options, allowed, '')
+  return options
+}
+
 function int(name, v, min, max) {
   if (typeof v !== 'number') throw invalidType(name, 'of type number', v)
   if (!Number.isInteger(v) || v < min || v > max) throw outOfRange(name, `an integer >= ${min} and <= ${max}`, v)
@@ -166,4 +174,4 @@ function normalize(options) {
   }
 }
 
-module.exports = { normalize, DEFAULTS, SYNTHETIC_DEFAULTS, SLOT_BYTES, MAX_POOL_SIZE, HOST_NAMES }
+module.exports = { normalize, checkOptions, bool, DEFAULTS, SYNTHETIC_DEFAULTS, SLOT_BYTES, MAX_POOL_SIZE, HOST_NAMES }

@@ -8,18 +8,14 @@
 // capture can be started again). A consumer slower than the capture holds delivery once
 // `poolSize / 2` packets wait: memory stays bounded and the audio thread drops (counted,
 // 'overrun', flagged) rather than buffering without limit.
-const { kPause, kResume } = require('./capture')
-const { invalidType, invalidValue } = require('./errors')
+const { attach } = require('./consumer')
+const { checkOptions, bool } = require('./options')
 
 function iteratePackets(cap, options = {}) {
-  if (typeof options !== 'object' || options === null) throw invalidType('options', 'of type object', options)
-  const { autoRelease = false, ...rest } = options
-  const unknown = Object.keys(rest)
-  if (unknown.length) throw invalidValue(unknown[0], 'one of the known options (autoRelease)', rest[unknown[0]])
-  if (typeof autoRelease !== 'boolean') throw invalidType('autoRelease', 'of type boolean', autoRelease)
+  const { autoRelease = false } = checkOptions(options, { autoRelease: 1 })
+  bool('autoRelease', autoRelease)
   const max = Math.max(1, Math.floor(cap.stats().pool.capacity / 2))
   const queue = []
-  let held = false
   let finished = false
   let error = null
   let wake = null
@@ -27,43 +23,29 @@ function iteratePackets(cap, options = {}) {
   let started = null
 
   const notify = () => {
-    if (wake) {
-      const w = wake
-      wake = null
-      w()
-    }
+    const w = wake
+    wake = null
+    if (w) w()
   }
-  const onData = (buffer, info) => {
-    queue.push({ buffer, info })
-    if (queue.length >= max && !held) {
-      held = true
-      cap[kPause]()
-    }
-    notify()
-  }
-  const onEnd = () => {
-    finished = true
-    notify()
-  }
-  const onError = (e) => {
-    error = e
-    notify()
-  }
-  cap.on('data', onData)
-  cap.on('stop', onEnd)
-  cap.on('close', onEnd)
-  cap.on('error', onError)
-
-  function detach() {
-    cap.off('data', onData)
-    cap.off('stop', onEnd)
-    cap.off('close', onEnd)
-    cap.off('error', onError)
-    if (held) {
-      held = false
-      cap[kResume]()
-    }
-  }
+  const consumer = attach(cap, {
+    data(buffer, info) {
+      queue.push({ buffer, info })
+      if (queue.length >= max) consumer.hold()
+      notify()
+    },
+    stop() {
+      finished = true
+      notify()
+    },
+    close() {
+      finished = true
+      notify()
+    },
+    error(e) {
+      error = e
+      notify()
+    },
+  })
   function releasePrevious() {
     if (autoRelease && previous) cap.release(previous)
     previous = null
@@ -80,19 +62,16 @@ function iteratePackets(cap, options = {}) {
       for (;;) {
         if (queue.length > 0) {
           const item = queue.shift()
-          if (held && queue.length <= max / 2) {
-            held = false
-            cap[kResume]()
-          }
+          if (queue.length <= max / 2) consumer.resume()
           previous = item.buffer
           return { value: item, done: false }
         }
         if (error) {
-          detach()
+          consumer.detach()
           throw error
         }
         if (finished) {
-          detach()
+          consumer.detach()
           return { value: undefined, done: true }
         }
         await new Promise((resolve) => (wake = resolve))
@@ -100,7 +79,7 @@ function iteratePackets(cap, options = {}) {
     },
     async return() {
       releasePrevious()
-      detach()
+      consumer.detach()
       if (autoRelease) for (const { buffer } of queue.splice(0)) cap.release(buffer)
       if (cap.running) await cap.stop()
       return { value: undefined, done: true }

@@ -11,69 +11,43 @@
 // pool are full the audio thread drops frames (counted; 'overrun' on the capture and the
 // stream; the next packet is flagged). Memory stays bounded by the pool however slow the reader.
 const { Readable } = require('node:stream')
-const { kPause, kResume } = require('./capture')
-const { invalidType, invalidValue } = require('./errors')
+const { attach } = require('./consumer')
+const { invalidType } = require('./errors')
+const { checkOptions, bool } = require('./options')
 
 function createStream(cap, options = {}) {
-  if (typeof options !== 'object' || options === null) throw invalidType('options', 'of type object', options)
-  const { objectMode = false, highWaterMark, ...rest } = options
-  const unknown = Object.keys(rest)
-  if (unknown.length) throw invalidValue(unknown[0], 'one of the known options (objectMode, highWaterMark)', rest[unknown[0]])
-  if (typeof objectMode !== 'boolean') throw invalidType('objectMode', 'of type boolean', objectMode)
+  const { objectMode = false, highWaterMark } = checkOptions(options, { objectMode: 1, highWaterMark: 1 })
+  bool('objectMode', objectMode)
   if (highWaterMark !== undefined && (!Number.isInteger(highWaterMark) || highWaterMark < 0)) {
     throw invalidType('highWaterMark', 'a non-negative integer', highWaterMark)
   }
-  let held = false
-  let ended = false
   const stream = new Readable({
     objectMode,
     highWaterMark,
     read() {
-      if (held) {
-        held = false
-        cap[kResume]()
-      }
+      consumer.resume()
     },
     destroy(err, cb) {
-      detach()
+      consumer.detach()
       cb(err)
     },
   })
-  const onData = (buf, info) => {
-    if (ended) return
-    const copy = Buffer.from(buf)
-    cap.release(buf)
-    const more = stream.push(objectMode ? { buffer: copy, info } : copy)
-    if (!more && !held) {
-      held = true
-      cap[kPause]()
-    }
-  }
-  const onOverrun = (e) => stream.emit('overrun', e)
-  const onError = (e) => stream.destroy(e)
-  const onEnd = () => {
-    if (ended) return
-    detach()
+  const end = () => {
+    if (!consumer.attached) return
+    consumer.detach()
     stream.push(null)
   }
-  function detach() {
-    if (ended) return
-    ended = true
-    cap.off('data', onData)
-    cap.off('overrun', onOverrun)
-    cap.off('error', onError)
-    cap.off('stop', onEnd)
-    cap.off('close', onEnd)
-    if (held) {
-      held = false
-      cap[kResume]()
-    }
-  }
-  cap.on('data', onData)
-  cap.on('overrun', onOverrun)
-  cap.on('error', onError)
-  cap.on('stop', onEnd)
-  cap.on('close', onEnd)
+  const consumer = attach(cap, {
+    data(buf, info) {
+      const copy = Buffer.from(buf)
+      cap.release(buf)
+      if (!stream.push(objectMode ? { buffer: copy, info } : copy)) consumer.hold()
+    },
+    overrun: (e) => stream.emit('overrun', e),
+    error: (e) => stream.destroy(e),
+    stop: end,
+    close: end,
+  })
   return stream
 }
 

@@ -79,3 +79,15 @@ test('the edges of every range are accepted', () => {
     new Capture(o).close() // device options are checked here; the device is opened by start()
   }
 })
+
+test('listDevices() and defaultDevice() validate their options before asking any host', () => {
+  const { listDevices, defaultDevice } = require('..')
+  const cases = [
+    [{ hots: 'alsa' }, V], [{ kind: 'mic' }, V], [{ probe: 1 }, T], [null, T], [{ host: 'oss' }, V], [{ host: 1 }, T],
+  ]
+  for (const [o, expected] of cases) {
+    assert.throws(() => listDevices(o), { name: expected.name, code: expected.code }, JSON.stringify(o))
+  }
+  assert.throws(() => defaultDevice({ host: 3 }), T)
+  assert.throws(() => defaultDevice({ device: 'x' }), V)
+})
