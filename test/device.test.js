@@ -220,3 +220,33 @@ test('two device captures at once, on different hosts and formats, both get the 
     await unloadModule(mod)
   }
 })
+
+test('a Worker capturing from a device and terminated mid-stream leaves the process healthy', async (t) => {
+  const srv = await server
+  if (!srv.ok) return t.skip(skipReason(srv))
+  const code = `
+    const { Worker } = require('node:worker_threads')
+    const src = \`
+      const { parentPort } = require('node:worker_threads')
+      const { Capture } = require(\${JSON.stringify(process.cwd())})
+      const cap = new Capture({ host: 'pulseaudio', device: 'pcmtap_test.monitor' })
+      let n = 0
+      cap.on('data', (b) => { if (n > 5) cap.release(b); if (++n === 30) parentPort.postMessage(n) })
+      cap.start()
+    \`
+    let rounds = 0
+    function round() {
+      const w = new Worker(src, { eval: true })
+      w.once('message', async () => {
+        await w.terminate()
+        if (++rounds < 3) round()
+        else console.log('WORKERS OK ' + rounds)
+      })
+      w.once('error', (e) => { console.error(e); process.exit(3) })
+    }
+    round()`
+  const { runChild, childReport } = require('./helpers')
+  const r = runChild(code)
+  assert.equal(r.status, 0, childReport(r))
+  assert.match(r.stdout, /WORKERS OK 3/)
+})
