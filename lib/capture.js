@@ -30,6 +30,7 @@ class Capture extends EventEmitter {
   #autoRelease
   #signal
   #closed = false
+  #closing = null
   #stopping = false // native stopped, 'stop' not emitted yet
   #draining = false
   #holds = 0
@@ -76,9 +77,14 @@ class Capture extends EventEmitter {
     await this.#stopNative()
   }
 
-  /** Stops, delivers what is queued, frees the capture and emits 'close'. Idempotent. */
-  async close() {
-    if (this.#closed) return
+  /** Stops, delivers what is queued, frees the capture and emits 'close'. Idempotent: every
+   * call returns the same promise. */
+  close() {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close() {
     if (this.#signal) this.#signal.removeEventListener('abort', this.#onAbort)
     const stopped = this.#stopNative()
     this.#closed = true

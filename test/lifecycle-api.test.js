@@ -41,7 +41,10 @@ test('close() is idempotent, emits close once, and every call after it rejects w
   let closes = 0
   cap.on('close', () => closes++)
   await cap.start()
-  await Promise.all([cap.close(), cap.close()])
+  const first = cap.close()
+  assert.equal(cap.close(), first, 'a second close() returns the same promise')
+  await first
+  assert.equal(closes, 1, 'close was emitted before the promise resolved')
   await cap.close()
   assert.equal(closes, 1)
   assert.equal(cap.closed, true)
