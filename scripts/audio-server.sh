@@ -33,9 +33,11 @@ running() {
   kill -0 "$pid" 2>/dev/null
 }
 
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
+
 install_packages() {
   local missing=()
-  for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  for p in "${PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
   ((${#missing[@]} == 0)) && return 0
   local cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
   if [[ $(id -u) != 0 ]] || ! command -v apt-get >/dev/null; then
@@ -52,7 +54,7 @@ start() {
     env_lines
     return 0
   fi
-  command -v pulseaudio >/dev/null || install_packages
+  install_packages
   mkdir -p "$D/run" "$D/config"
   chmod 700 "$D/run" "$D/config"
   rm -f "$D/native" "$D/run/pulse/pid"
