@@ -27,7 +27,7 @@ export type HostName = 'alsa' | 'pulseaudio' | 'jack' | 'wasapi' | 'coreaudio'
 export interface CaptureOptions {
   /** Where samples come from: a cpal input device (default) or the synthetic source. */
   source?: 'device' | 'synthetic'
-  /** Audio host. Default: the platform's (on Linux cpal picks PulseAudio when a server answers, else ALSA). Not compiled in or not running: HOST_UNAVAILABLE at start(). */
+  /** Audio host. Default: `'alsa'` on Linux (cheapest measured), the platform's elsewhere. Not compiled in or not running: HOST_UNAVAILABLE at start(). */
   host?: HostName
   /**
    * Device: an id (`'pulseaudio:pcmtap_test.monitor'`, `'alsa:default'`), a case-insensitive
@@ -205,7 +205,7 @@ export interface ListDevicesOptions {
 export declare function listDevices(options?: ListDevicesOptions): DeviceInfo[]
 /** The default input device of a host, or null. */
 export declare function defaultDevice(options?: { host?: HostName }): DeviceInfo | null
-/** The platform's default host and the hosts compiled into this build. */
+/** The host used when none is named (`'alsa'` on Linux) and the hosts compiled into this build. */
 export declare function hosts(): { default: string; compiled: string[] }
 
 export declare const codes: Readonly<{ [K in PcmtapErrorCode]: K }>

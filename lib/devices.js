@@ -21,16 +21,22 @@ function listDevices(options) {
   const { host, kind, probe = false } = checkOptions(options, { host: 1, kind: 1, probe: 1 })
   if (kind !== undefined && !KINDS.includes(kind)) throw invalidValue('kind', "one of 'input', 'output', 'monitor'", kind)
   bool('probe', probe)
-  return callNative(() => native.listDevices(checkHost(host, 'host'), kind, probe))
+  return callNative(() => native.listDevices(checkHost(host, 'host'), kind, probe)).map(withNullConfig)
+}
+
+/** `defaultConfig: null` when unknown (native leaves the key out). */
+function withNullConfig(d) {
+  return { ...d, defaultConfig: d.defaultConfig ?? null }
 }
 
 /** The default input device of a host, or null. */
 function defaultDevice(options) {
   const { host } = checkOptions(options, { host: 1 })
-  return callNative(() => native.defaultDevice(checkHost(host, 'host'))) ?? null
+  const d = callNative(() => native.defaultDevice(checkHost(host, 'host')))
+  return d ? withNullConfig(d) : null
 }
 
-/** `{ default, compiled }`: the platform default host and the hosts compiled into this build. */
+/** `{ default, compiled }`: the host used when none is named and the hosts compiled into this build. */
 function hosts() {
   return native.hosts()
 }

@@ -17,3 +17,10 @@ test('ESM import gives the same Capture as require', () => {
   assert.equal(r.status, 0, childReport(r))
   assert.match(r.stdout, /ESM OK/)
 })
+
+test('hosts(): alsa is the default on Linux, both Linux hosts are compiled in', { skip: process.platform !== 'linux' && 'Linux build only' }, () => {
+  const { hosts } = require('..')
+  const h = hosts()
+  assert.equal(h.default, 'alsa')
+  assert.deepEqual([...h.compiled].sort(), ['alsa', 'pulseaudio'])
+})
