@@ -34,7 +34,10 @@ class Capture extends EventEmitter {
   #stopping = false // native stopped, 'stop' not emitted yet
   #draining = false
   #holds = 0
-  #pending = [] // packets taken from native but not emitted yet (delivery held mid-batch)
+  // Packets taken from native but not emitted yet (delivery held mid-batch): [buf, info]
+  // pairs from #pendingHead on; an index, not shift(), so a large batch stays linear.
+  #pending = []
+  #pendingHead = 0
   #reportedDrops = 0
   #onReady = () => this.#drain()
   #onAbort = () => this.close()
@@ -168,14 +171,19 @@ class Capture extends EventEmitter {
       // A full batch may have more behind it: take a few, then let the event loop turn (an
       // unpaced producer could otherwise keep it from ever turning) and continue after.
       for (let pass = 0; ; pass++) {
-        while (this.#pending.length > 0 && this.#holds === 0) {
-          const [buf, info] = this.#pending.shift()
+        while (this.#pendingHead < this.#pending.length && this.#holds === 0) {
+          const [buf, info] = this.#pending[this.#pendingHead]
+          this.#pending[this.#pendingHead++] = undefined
           try {
             this.#emitPacket(buf, info)
           } catch (err) {
             // Every packet is still delivered; the first error is rethrown after.
             if (firstError === null) firstError = err
           }
+        }
+        if (this.#pendingHead === this.#pending.length) {
+          this.#pending.length = 0
+          this.#pendingHead = 0
         }
         if (this.#holds > 0) break
         if (pass === 4) {
@@ -202,7 +210,7 @@ class Capture extends EventEmitter {
       this.#draining = false
     }
     this.#reportSourceError()
-    if (this.#stopping && this.#holds === 0 && this.#pending.length === 0) {
+    if (this.#stopping && this.#holds === 0 && this.#pendingHead === this.#pending.length) {
       this.#stopping = false
       this.emit('stop')
     }
