@@ -18,8 +18,13 @@ export declare class NativeCapture {
   start(onReady: () => void): boolean
   /** Stops producing. Packets already queued stay queued for `drain()`. False if not running. */
   stop(): boolean
-  /** Stops and frees the session. Buffers already in JS stay valid. Idempotent. */
+  /**
+   * Stops and frees the session; frees the pool now if no Buffer points into it (else the
+   * last `release()` or finalizer does). Buffers already in JS stay valid. Idempotent.
+   */
   close(): void
+  /** Slot memory held by every pool of this process right now: `[bytes, pools]`. */
+  static poolMemory(): Array<number>
   get running(): boolean
   /** Frames dropped so far because the pool was empty (`stats().audio.droppedFrames`, cheaply). */
   get droppedFrames(): number

@@ -2,18 +2,22 @@
 // The public `Capture` class. Runs on the JS thread: every method, every event.
 // The relay thread wakes `#onReady` through a threadsafe function; it drains ready packets
 // from the native side and emits them as 'data'. A stream or iterator consumer that cannot
-// take more holds delivery (kPause/kResume): packets then wait in the native ready queue and,
-// once that and the pool are full, the audio thread drops frames (counted, 'overrun').
+// take more holds delivery (through the controls the capture hands it, see lib/consumer.js):
+// packets then wait in the native ready queue and, once that and the pool are full, the audio
+// thread drops frames (counted, 'overrun').
+// Drops are always reported: the producer wakes the relay when a run of drops begins, so
+// 'overrun' comes even while no packet can be made (`seq: null`); the first packet after the
+// gap is flagged and reports the frames dropped since (`seq`: that packet's).
 const { EventEmitter } = require('node:events')
 const { performance } = require('node:perf_hooks')
 const { NativeCapture } = require('../native.js')
 const { normalize } = require('./options')
 const { codes, makeError, invalidType, callNative, fromNative } = require('./errors')
+const { createStream } = require('./stream')
+const { iteratePackets } = require('./packets')
 
 const META_PER_PACKET = 4 // seq, frames, captureTime (ms since the native epoch), flags
 const FLAG_DISCONTINUITY = 1
-const kPause = Symbol('pcmtap.pause')
-const kResume = Symbol('pcmtap.resume')
 
 function abortError(signal) {
   const err = new Error('The operation was aborted', { cause: signal.reason })
@@ -39,6 +43,16 @@ class Capture extends EventEmitter {
   #pending = []
   #pendingHead = 0
   #reportedDrops = 0
+  #stopWaiters = [] // resolvers of stop() promises, settled when 'stop' is emitted
+  // What a consumer (stream, iterator) may do to this capture's delivery, and nothing more.
+  #controls = Object.freeze({
+    hold: () => {
+      this.#holds++
+    },
+    resume: () => {
+      if (this.#holds > 0 && --this.#holds === 0) this.#drain()
+    },
+  })
   #onReady = () => this.#drain()
   #onAbort = () => this.close()
 
@@ -113,12 +127,12 @@ class Capture extends EventEmitter {
 
   /** A Readable over this capture; see lib/stream.js. */
   stream(options) {
-    return require('./stream').createStream(this, options)
+    return createStream(this, this.#controls, options)
   }
 
   /** An async iterator of `{ buffer, info }`; see lib/packets.js. */
   packets(options) {
-    return require('./packets').iteratePackets(this, options)
+    return iteratePackets(this, this.#controls, options)
   }
 
   /**
@@ -139,16 +153,6 @@ class Capture extends EventEmitter {
     return s
   }
 
-  /** Holds delivery (a consumer is full). Packets wait natively; see the module comment. */
-  [kPause]() {
-    this.#holds++
-  }
-
-  /** Lets delivery go on, and delivers what waited. */
-  [kResume]() {
-    if (this.#holds > 0 && --this.#holds === 0) this.#drain()
-  }
-
   #stopNative() {
     if (this.#closed) return Promise.resolve()
     if (!this.#stopping) {
@@ -156,7 +160,9 @@ class Capture extends EventEmitter {
       this.#stopping = true
       process.nextTick(() => this.#drain())
     }
-    return new Promise((resolve) => this.once('stop', resolve))
+    // Internal resolvers, not 'stop' listeners: un-awaited stop() calls add nothing to the
+    // public emitter.
+    return new Promise((resolve) => this.#stopWaiters.push(resolve))
   }
 
   #assertOpen(what) {
@@ -209,22 +215,34 @@ class Capture extends EventEmitter {
     } finally {
       this.#draining = false
     }
+    this.#reportDrops(null)
     this.#reportSourceError()
     if (this.#stopping && this.#holds === 0 && this.#pendingHead === this.#pending.length) {
       this.#stopping = false
-      this.emit('stop')
+      const waiters = this.#stopWaiters
+      this.#stopWaiters = []
+      try {
+        this.emit('stop')
+      } finally {
+        for (const resolve of waiters) resolve()
+      }
     }
     if (firstError !== null) throw firstError
   }
 
-  #emitPacket(buf, info) {
-    if (info.discontinuity) {
-      const total = this.#native.droppedFrames
-      if (total > this.#reportedDrops) {
-        this.emit('overrun', { droppedFrames: total - this.#reportedDrops, totalDroppedFrames: total, seq: info.seq })
-        this.#reportedDrops = total
-      }
+  /** Emits 'overrun' if frames were dropped since the last report: `seq` is the flagged
+   * packet's, or null while the gap goes on (no packet yet). */
+  #reportDrops(seq) {
+    const total = this.#native.droppedFrames
+    if (total > this.#reportedDrops) {
+      const droppedFrames = total - this.#reportedDrops
+      this.#reportedDrops = total
+      this.emit('overrun', { droppedFrames, totalDroppedFrames: total, seq })
     }
+  }
+
+  #emitPacket(buf, info) {
+    if (info.discontinuity) this.#reportDrops(info.seq)
     try {
       // A packet nobody listens to goes straight back to the pool.
       if (!this.emit('data', buf, info)) this.#native.release(buf)
@@ -247,4 +265,4 @@ class Capture extends EventEmitter {
   }
 }
 
-module.exports = { Capture, kPause, kResume }
+module.exports = { Capture }

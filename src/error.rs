@@ -27,6 +27,9 @@ pub enum ErrorKind {
     DeviceLost,
     /// Any other failure of the host while opening or running the stream.
     StreamError,
+    /// The pool's memory could not be allocated. Retrying with a smaller `poolSize`, or after
+    /// other captures closed, may help.
+    OutOfMemory,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

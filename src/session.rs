@@ -38,14 +38,15 @@ pub struct Session {
 }
 
 impl Session {
-    /// Allocates the pool (the capture's one big allocation). Starts nothing.
-    pub fn new(layout: PacketLayout, pool_size: usize, source: SourceConfig) -> Self {
-        Self {
-            pipeline: Arc::new(Pipeline::new(layout, pool_size)),
+    /// Allocates the pool (the capture's one big allocation, fallible: `OutOfMemory`). Starts
+    /// nothing.
+    pub fn new(layout: PacketLayout, pool_size: usize, source: SourceConfig) -> Result<Self> {
+        Ok(Self {
+            pipeline: Arc::new(Pipeline::try_new(layout, pool_size)?),
             source,
             running: None,
             opened: None,
-        }
+        })
     }
 
     pub fn pipeline(&self) -> &Arc<Pipeline> {

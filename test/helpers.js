@@ -6,9 +6,14 @@ const path = require('node:path')
 
 const ROOT = path.join(__dirname, '..')
 
-/** Runs `code` in a fresh `node` process; returns status, signal and both streams. */
-function runChild(code, { args = [], env = {}, timeout = 60_000 } = {}) {
-  const r = spawnSync(process.execPath, [...args, '-e', code], {
+/** Runs `code` in a fresh `node` process; returns status, signal and both streams.
+ * `addressSpaceKb` limits the child's address space (`ulimit -v`). */
+function runChild(code, { args = [], env = {}, timeout = 60_000, addressSpaceKb } = {}) {
+  const argv = [...args, '-e', code]
+  const [cmd, cmdArgs] = addressSpaceKb
+    ? ['/bin/sh', ['-c', `ulimit -v ${addressSpaceKb} && exec "$0" "$@"`, process.execPath, ...argv]]
+    : [process.execPath, argv]
+  const r = spawnSync(cmd, cmdArgs, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     encoding: 'utf8',

@@ -15,5 +15,5 @@ pub use chain::{Chain, ChannelMap};
 pub use convert::{OutputFormat, Sample};
 pub use packetizer::{MissPolicy, Packetizer, Pushed};
 pub use pipeline::{Counters, Descriptor, PacketLayout, Pipeline};
-pub use pool::SlotState;
+pub use pool::{live_memory as live_pool_memory, SlotState};
 pub use relay::{Notified, Relay};

@@ -10,7 +10,10 @@
 //! dropped and counted (`misses += 1`, `dropped_frames += frames`), the gap is counted once in
 //! `discontinuities`, and the next packet delivered carries [`FLAG_DISCONTINUITY`]. Packet
 //! boundaries therefore stay on multiples of `frames_per_packet` frames since the start.
+//! The first miss of a run also sets `pipeline.drop_pending` and wakes the relay, so JS
+//! reports the loss (`'overrun'`) even while no packet can be made at all.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::Thread;
 use std::time::Duration;
@@ -40,7 +43,10 @@ pub struct Packetizer {
     /// Capture time of `current`'s first frame.
     packet_time_ns: u64,
     discontinuity: bool,
-    completed_since_wake: bool,
+    /// In a run of misses (reset by the next slot acquired).
+    dropping: bool,
+    /// The relay has something new to hand JS (a packet completed, a run of drops began).
+    wake_pending: bool,
 }
 
 /// Outcome of [`Packetizer::push`].
@@ -54,7 +60,8 @@ pub enum Pushed {
 }
 
 impl Packetizer {
-    /// `relay` is woken (unparked) once per `push` that completed at least one packet.
+    /// `relay` is woken (unparked) once per `push` that completed a packet or began a run of
+    /// drops.
     pub fn new(pipeline: Arc<Pipeline>, relay: Thread, policy: MissPolicy) -> Self {
         Self {
             pipeline,
@@ -65,7 +72,8 @@ impl Packetizer {
             skipping: 0,
             packet_time_ns: 0,
             discontinuity: false,
-            completed_since_wake: false,
+            dropping: false,
+            wake_pending: false,
         }
     }
 
@@ -94,6 +102,7 @@ impl Packetizer {
                 Some(s) => s,
                 None => match p.pool.try_acquire() {
                     Some(s) => {
+                        self.dropping = false;
                         self.current = Some(s);
                         self.filled = 0;
                         self.packet_time_ns = block_time_ns
@@ -114,6 +123,11 @@ impl Packetizer {
                             Counters::add(&p.counters.discontinuities, 1);
                         }
                         self.discontinuity = true;
+                        if !self.dropping {
+                            self.dropping = true;
+                            p.drop_pending.store(true, Ordering::Release);
+                            self.wake_pending = true;
+                        }
                         self.skipping = fpp;
                         continue;
                     }
@@ -191,11 +205,11 @@ impl Packetizer {
             Counters::add(&p.counters.dropped_frames, desc.frames as u64);
             return;
         }
-        self.completed_since_wake = true;
+        self.wake_pending = true;
     }
 
     fn wake_relay(&mut self) {
-        if std::mem::take(&mut self.completed_since_wake) {
+        if std::mem::take(&mut self.wake_pending) {
             self.relay.unpark();
         }
     }

@@ -13,7 +13,7 @@ use crossbeam_queue::ArrayQueue;
 
 use super::convert::OutputFormat;
 use super::pool::{Pool, PoolStats, SLOT_BYTES};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 
 /// Flag bit: frames were lost right before this packet (pool miss or source gap).
 pub const FLAG_DISCONTINUITY: u32 = 1;
@@ -109,15 +109,37 @@ pub struct Pipeline {
     pub stall_after_ns: AtomicU64,
     /// When the source last delivered data (ns since the epoch).
     pub last_data_ns: AtomicU64,
+    /// Set by the producer when a run of dropped frames begins (real-time safe: one store), so
+    /// the relay asks JS to report it even if no packet follows for a long time. Cleared by JS.
+    pub drop_pending: AtomicBool,
+    /// Set once the capture is closed: the producer is gone for good and the slot memory is
+    /// freed as soon as no slot is out (JS thread).
+    pub closed: AtomicBool,
     next_seq: AtomicU64,
     epoch: Instant,
 }
 
 impl Pipeline {
+    /// Panics if memory is short: for tests. Captures use [`Pipeline::try_new`].
+    #[cfg(test)]
     pub fn new(layout: PacketLayout, pool_size: usize) -> Self {
+        Self::try_new(layout, pool_size).expect("pipeline allocation failed")
+    }
+
+    /// Allocates the pool; an allocation failure is an [`ErrorKind::OutOfMemory`] error.
+    pub fn try_new(layout: PacketLayout, pool_size: usize) -> Result<Self, Error> {
         assert!(layout.is_valid(), "invalid packet layout {layout:?}");
-        Self {
-            pool: Pool::new(pool_size),
+        let pool = Pool::try_new(pool_size).map_err(|e| {
+            Error::new(
+                ErrorKind::OutOfMemory,
+                format!(
+                    "could not allocate the pool: {} slots of {SLOT_BYTES} bytes ({} bytes)",
+                    pool_size, e.bytes
+                ),
+            )
+        })?;
+        Ok(Self {
+            pool,
             // Every descriptor holds a distinct slot, so this queue can never be full.
             ready: ArrayQueue::new(pool_size),
             layout,
@@ -128,9 +150,11 @@ impl Pipeline {
             errors: ArrayQueue::new(4),
             stall_after_ns: AtomicU64::new(0),
             last_data_ns: AtomicU64::new(0),
+            drop_pending: AtomicBool::new(false),
+            closed: AtomicBool::new(false),
             next_seq: AtomicU64::new(0),
             epoch: Instant::now(),
-        }
+        })
     }
 
     pub fn next_seq(&self) -> u64 {
@@ -150,9 +174,32 @@ impl Pipeline {
         self.epoch
     }
 
-    /// True when the JS thread has something to do: packets or an error.
+    /// True when the JS thread has something to do: packets, an error or a drop to report.
     pub fn has_work(&self) -> bool {
-        !self.ready.is_empty() || !self.errors.is_empty()
+        !self.ready.is_empty()
+            || !self.errors.is_empty()
+            || self.drop_pending.load(Ordering::Acquire)
+    }
+
+    /// The capture is closed (its producer stopped for good): packets still queued will never
+    /// be delivered, so their slots go back; then the slot memory is freed if no Buffer points
+    /// into it. Returns the bytes freed. JS thread.
+    pub fn close(&self) -> Option<usize> {
+        self.closed.store(true, Ordering::Release);
+        while let Some(d) = self.ready.pop() {
+            self.pool.recycle(d.slot);
+        }
+        self.pool.free_memory()
+    }
+
+    /// After a slot came back (release or finalizer): frees the slot memory of a closed capture
+    /// once no slot is out. Returns the bytes freed. JS thread.
+    pub fn reclaim(&self) -> Option<usize> {
+        if self.closed.load(Ordering::Acquire) {
+            self.pool.free_memory()
+        } else {
+            None
+        }
     }
 
     /// Reports a fatal source error (from any thread, lock-free) and stops the producer.

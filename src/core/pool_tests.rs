@@ -176,3 +176,29 @@ fn returns_racing_acquisitions_never_lose_or_duplicate_a_slot() {
     all.sort_unstable();
     assert_eq!(all, (0..CAP as u32).collect::<Vec<_>>());
 }
+
+#[test]
+fn an_impossible_allocation_is_an_error_not_an_abort() {
+    // 2^32 - 1 slots of 4 KiB: 16 TiB, more than any machine here can map.
+    let err = Pool::try_new(u32::MAX as usize)
+        .err()
+        .expect("a 16 TiB pool cannot be allocated");
+    assert_eq!(err.bytes, u32::MAX as usize * SLOT_BYTES);
+}
+
+#[test]
+fn the_memory_is_freed_once_and_only_when_no_slot_is_out() {
+    let pool = Pool::new(4);
+    assert!(pool.has_memory());
+    let s = pool.try_acquire().unwrap();
+    assert!(pool.publish(s) && pool.lend_to_js(s));
+    assert_eq!(pool.free_memory(), None, "a slot is lent to JS");
+    assert!(pool.has_memory());
+    assert!(pool.recycle_released(s));
+    assert_eq!(pool.free_memory(), Some(4 * SLOT_BYTES));
+    assert!(!pool.has_memory());
+    assert_eq!(pool.free_memory(), None, "freed once");
+    assert_eq!(pool.slot_at(s as usize as *const u8), None);
+    // The stale finalizer of the released Buffer still comes, and frees nothing.
+    assert!(!pool.finalize(s));
+}

@@ -4,11 +4,17 @@
 //! function; the relay calls it (at most once per drain) and it runs `onReady` on the JS thread,
 //! which calls `drain()`. The threadsafe function lives only while the capture runs, so a
 //! running capture keeps the event loop alive and a stopped one does not.
+//!
+//! Memory: the pool's bytes are reported to V8 (`napi_adjust_external_memory`) when it is
+//! allocated and given back when it is freed, so captures dropped without `close()` put
+//! pressure on the GC like any other native memory. `close()` (or the object's finalizer)
+//! frees the pool at once if no Buffer points into it, else the last Buffer's finalizer or
+//! `release()` does (see `delivery.rs`).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use napi::bindgen_prelude::{Function, Unknown};
+use napi::bindgen_prelude::{Function, ObjectFinalize, Unknown};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::{Env, JsValue, Status};
 use napi_derive::napi;
@@ -18,7 +24,7 @@ use super::errors::{closed, invalid_arg, to_js};
 use super::options::{parse, NativeOptions};
 use super::raw;
 use super::stats::{snapshot, NativeStats};
-use crate::core::{Notified, Pipeline};
+use crate::core::{Counters, Notified, Pipeline};
 use crate::session::Session;
 
 /// Environment variable that makes delivery behave as if the runtime refused external Buffers
@@ -28,7 +34,7 @@ pub const SIMULATE_NO_EXTERNAL_ENV: &str = "PCMTAP_SIMULATE_NO_EXTERNAL_BUFFERS"
 /// Doubles per packet in the `meta` array `drain()` fills: seq, frames, captureTime, flags.
 pub const META_PER_PACKET: usize = 4;
 
-#[napi]
+#[napi(custom_finalize)]
 pub struct NativeCapture {
     session: Option<Session>,
     pipeline: Arc<Pipeline>,
@@ -38,10 +44,12 @@ pub struct NativeCapture {
 #[napi]
 impl NativeCapture {
     #[napi(constructor)]
-    pub fn new(options: NativeOptions) -> napi::Result<Self> {
+    pub fn new(env: Env, options: NativeOptions) -> napi::Result<Self> {
         let parsed = parse(&options).map_err(invalid_arg)?;
-        let session = Session::new(parsed.layout, parsed.pool_size, parsed.source);
+        let session =
+            Session::new(parsed.layout, parsed.pool_size, parsed.source).map_err(to_js)?;
         let pipeline = session.pipeline().clone();
+        raw::adjust_external_memory(env.raw(), pipeline.pool.bytes() as i64);
         let simulate_refusal = std::env::var_os(SIMULATE_NO_EXTERNAL_ENV).is_some_and(|v| v == "1");
         let delivery = Delivery {
             want_external: options.use_external_buffer,
@@ -79,10 +87,25 @@ impl NativeCapture {
         self.session.as_mut().is_some_and(|s| s.stop())
     }
 
-    /// Stops and frees the session. Buffers already in JS stay valid. Idempotent.
+    /// Stops and frees the session; frees the pool now if no Buffer points into it (else the
+    /// last `release()` or finalizer does). Buffers already in JS stay valid. Idempotent.
     #[napi]
-    pub fn close(&mut self) {
-        self.session.take();
+    pub fn close(&mut self, env: &Env) {
+        self.shut(env.raw());
+    }
+
+    /// Slot memory held by every pool of this process right now: `[bytes, pools]`.
+    #[napi]
+    pub fn pool_memory() -> Vec<f64> {
+        let (bytes, pools) = crate::core::live_pool_memory();
+        vec![bytes as f64, pools as f64]
+    }
+
+    fn shut(&mut self, env: napi::sys::napi_env) {
+        if let Some(session) = self.session.take() {
+            drop(session); // stops and joins the producer and the relay
+            delivery::reclaimed(env, self.pipeline.close());
+        }
     }
 
     #[napi(getter)]
@@ -106,21 +129,30 @@ impl NativeCapture {
     ) -> napi::Result<Unknown<'env>> {
         let e = env.raw();
         self.pipeline.scheduled.store(false, Ordering::Release);
+        self.pipeline.drop_pending.store(false, Ordering::Release);
         // SAFETY: used only within this call; no JS runs while it is held (napi calls below
         // create Buffers but never call into JS), and `lib/capture.js` allocates it off-heap.
         let meta = unsafe { raw::f64_slice(e, meta.raw()) }
             .ok_or_else(|| invalid_arg("meta must be a Float64Array".into()))?;
         let arr = raw::array(e, 0).map_err(status_err)?;
         let max = meta.len() / META_PER_PACKET;
-        let held_before = self.pipeline.pool.in_js();
         let mut n = 0;
-        while n < max {
+        let lent_before = Counters::get(&self.pipeline.counters.external);
+        while n < max && self.session.is_some() {
+            // The batch ends rather than copy a packet because of Buffers this very batch lent:
+            // JS emits them first (a consumer that releases frees their slots) and drains again,
+            // so the low-water mark judges what the consumer keeps, not the batch size.
+            if self.delivery.at_low_water(&self.pipeline)
+                && Counters::get(&self.pipeline.counters.external) != lent_before
+            {
+                break;
+            }
             let Some(d) = self.pipeline.ready.pop() else {
                 break;
             };
             let buf = self
                 .delivery
-                .deliver(e, &self.pipeline, d, held_before)
+                .deliver(e, &self.pipeline, d)
                 .map_err(status_err)?;
             raw::set_element(e, arr, n as u32, buf).map_err(status_err)?;
             let m = &mut meta[n * META_PER_PACKET..(n + 1) * META_PER_PACKET];
@@ -165,6 +197,14 @@ impl NativeCapture {
     #[napi]
     pub fn epoch_age_ms(&self) -> f64 {
         self.pipeline.epoch().elapsed().as_secs_f64() * 1e3
+    }
+}
+
+impl ObjectFinalize for NativeCapture {
+    /// The JS object was collected (or its env is torn down) without `close()`: close it now.
+    fn finalize(mut self, env: Env) -> napi::Result<()> {
+        self.shut(env.raw());
+        Ok(())
     }
 }
 

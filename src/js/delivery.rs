@@ -43,22 +43,29 @@ impl Delivery {
         }
     }
 
-    /// Makes a Buffer for `d`: external over the slot when allowed and the slots JS held before
-    /// this drain (`held_before`) leave more than the low-water mark, else a copy (the slot
-    /// returns to the pool at once). Judging by what JS held *before* the drain means one large
-    /// batch is never copied merely for being large; a consumer that keeps its Buffers is.
+    /// True if lending one more slot now would leave the producer no more than the low-water
+    /// mark (the next packet would be copied). Judged per packet, on what JS holds right now.
+    pub fn at_low_water(&self, pipeline: &Pipeline) -> bool {
+        self.want_external
+            && self.external_allowed
+            && pipeline.pool.capacity() - pipeline.pool.in_js() <= self.low_water
+    }
+
+    /// Makes a Buffer for `d`: external over the slot when allowed and the slots JS holds
+    /// right now leave more than the low-water mark, else a copy (the slot returns to the pool
+    /// at once). Judged per packet, so even one large batch (after a JS stall) never lends the
+    /// producer's last slots to a consumer that keeps its Buffers.
     pub fn deliver(
         &mut self,
         env: sys::napi_env,
         pipeline: &Arc<Pipeline>,
         d: Descriptor,
-        held_before: usize,
     ) -> Result<sys::napi_value, sys::napi_status> {
         let c = &pipeline.counters;
         let len = pipeline.packet_bytes(d.frames);
         let ptr = pipeline.pool.slot_ptr(d.slot);
         if self.want_external && self.external_allowed {
-            if pipeline.pool.capacity() - held_before > self.low_water {
+            if !self.at_low_water(pipeline) {
                 match self.lend(env, pipeline, d.slot, ptr, len) {
                     Ok(v) => {
                         Counters::add(&c.external, 1);
@@ -117,14 +124,24 @@ impl Delivery {
     }
 }
 
-/// Finalizer of every external Buffer: returns its slot to the pool.
-unsafe extern "C" fn finalize_slot(_env: sys::napi_env, data: *mut c_void, hint: *mut c_void) {
+/// Finalizer of every external Buffer: returns its slot to the pool (and, for a closed
+/// capture whose last slot this was, frees the pool).
+unsafe extern "C" fn finalize_slot(env: sys::napi_env, data: *mut c_void, hint: *mut c_void) {
     // SAFETY: `hint` is the `Arc::into_raw` made in `Delivery::lend` for this Buffer, and Node
     // calls a Buffer's finalizer exactly once, so the reference is taken back exactly once.
     let pipeline = unsafe { Arc::from_raw(hint as *const Pipeline) };
     if let Some(slot) = pipeline.pool.slot_at(data as *const u8) {
         pipeline.pool.finalize(slot);
         Counters::add(&pipeline.counters.finalized, 1);
+        reclaimed(env, pipeline.reclaim());
+    }
+}
+
+/// Tells V8 that `freed` bytes of pool memory are gone (the counterpart of the constructor's
+/// report).
+pub fn reclaimed(env: sys::napi_env, freed: Option<usize>) {
+    if let Some(bytes) = freed {
+        raw::adjust_external_memory(env, -(bytes as i64));
     }
 }
 
@@ -151,5 +168,6 @@ pub fn release(env: sys::napi_env, pipeline: &Pipeline, value: sys::napi_value) 
     let recycled = pipeline.pool.recycle_released(slot);
     debug_assert!(recycled);
     Counters::add(&pipeline.counters.released, 1);
+    reclaimed(env, pipeline.reclaim());
     true
 }

@@ -20,6 +20,7 @@ pub fn code(kind: ErrorKind) -> &'static str {
         ErrorKind::PermissionDenied => "PERMISSION_DENIED",
         ErrorKind::DeviceLost => "DEVICE_LOST",
         ErrorKind::StreamError => "STREAM_ERROR",
+        ErrorKind::OutOfMemory => "OUT_OF_MEMORY",
     }
 }
 

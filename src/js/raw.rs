@@ -50,13 +50,33 @@ fn typed_array_info(env: sys::napi_env, value: sys::napi_value) -> Option<TypedA
     (st == sys::Status::napi_ok && !info.array_buffer.is_null()).then_some(info)
 }
 
-/// The ArrayBuffer behind a typed array (a Buffer is a `Uint8Array`), with the data pointer and
-/// byte length of the *whole* ArrayBuffer. `None` for anything that is not a typed array.
+/// The ArrayBuffer behind a `DataView`, or `None` for anything that is not one.
+fn dataview_array_buffer(env: sys::napi_env, value: sys::napi_value) -> Option<sys::napi_value> {
+    let mut is_dv = false;
+    // SAFETY: env and value come from the current napi call; out-pointers are valid locals.
+    if unsafe { sys::napi_is_dataview(env, value, &mut is_dv) } != sys::Status::napi_ok || !is_dv {
+        return None;
+    }
+    let mut len = 0usize;
+    let mut data: *mut c_void = ptr::null_mut();
+    let mut ab: sys::napi_value = ptr::null_mut();
+    let mut off = 0usize;
+    // SAFETY: value is a DataView (checked above); out-pointers are valid locals.
+    let st =
+        unsafe { sys::napi_get_dataview_info(env, value, &mut len, &mut data, &mut ab, &mut off) };
+    (st == sys::Status::napi_ok && !ab.is_null()).then_some(ab)
+}
+
+/// The ArrayBuffer behind an `ArrayBufferView` (a typed array, a Buffer, a `DataView`), with
+/// the data pointer and byte length of the *whole* ArrayBuffer. `None` for anything else.
 pub fn backing_array_buffer(
     env: sys::napi_env,
     value: sys::napi_value,
 ) -> Option<(sys::napi_value, *mut u8, usize)> {
-    let ab = typed_array_info(env, value)?.array_buffer;
+    let ab = match typed_array_info(env, value) {
+        Some(info) => info.array_buffer,
+        None => dataview_array_buffer(env, value)?,
+    };
     let mut ab_data: *mut c_void = ptr::null_mut();
     let mut ab_len = 0usize;
     // SAFETY: ab is the typed array's ArrayBuffer returned just above.
@@ -142,6 +162,14 @@ pub unsafe fn external_buffer(
 pub fn detach(env: sys::napi_env, array_buffer: sys::napi_value) -> bool {
     // SAFETY: array_buffer is a live ArrayBuffer of the current napi call.
     unsafe { sys::napi_detach_arraybuffer(env, array_buffer) == sys::Status::napi_ok }
+}
+
+/// Tells V8 that `delta` bytes of native memory were allocated (> 0) or freed (< 0), so its GC
+/// heuristics account for them. A failure only loses that hint, so it is ignored.
+pub fn adjust_external_memory(env: sys::napi_env, delta: i64) {
+    let mut total = 0i64;
+    // SAFETY: env comes from the current napi call (or finalizer); `total` is a valid local.
+    let _ = unsafe { sys::napi_adjust_external_memory(env, delta, &mut total) };
 }
 
 fn check(status: sys::napi_status) -> Result<(), sys::napi_status> {
