@@ -61,6 +61,7 @@ export interface CaptureOptions {
    * Integer 0 ..= poolSize - 1. Default floor(poolSize / 4).
    */
   lowWaterMark?: number
+  /** Options of the synthetic source; only with `source: 'synthetic'` (else ERR_INVALID_ARG_VALUE). */
   synthetic?: SyntheticOptions
   /** Aborting it stops and closes the capture; an already aborted signal makes start() reject with AbortError. */
   signal?: AbortSignal
@@ -166,6 +167,7 @@ export type PcmtapErrorCode =
   | 'DEVICE_LOST'
   | 'STREAM_ERROR'
   | 'THREAD_SPAWN_FAILED'
+  | 'OUT_OF_MEMORY'
   | 'NATIVE_ERROR'
 /** Codes of option errors (Node's own): TypeError or RangeError, thrown by the constructor. */
 export type OptionErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE'
@@ -216,8 +218,11 @@ export declare const SLOT_BYTES: 4096
 export interface OverrunInfo {
   droppedFrames: number
   totalDroppedFrames: number
-  /** seq of the packet after the gap (flagged `discontinuity`). */
-  seq: number
+  /**
+   * seq of the packet after the gap (flagged `discontinuity`), or null when reported while the
+   * gap goes on (the producer could make no packet yet; the flagged packet reports the rest).
+   */
+  seq: number | null
 }
 
 export interface Packet {
@@ -233,7 +238,7 @@ export interface StreamOptions {
 }
 
 export interface PacketsOptions {
-  /** Release the previous packet when the next is pulled (and the last on break). Default false. */
+  /** Release each packet when the next one is handed out (and the last at break/return). Default false. */
   autoRelease?: boolean
 }
 
@@ -244,7 +249,11 @@ export interface CaptureStream extends Readable {
 }
 
 export declare class Capture extends EventEmitter {
-  /** Validates every option (throws TypeError/RangeError with Node's codes) and allocates the pool. */
+  /**
+   * Reads every option once, validates it (throws TypeError/RangeError with Node's codes) and
+   * allocates the pool (throws OUT_OF_MEMORY, catchable, if it cannot be had; the memory is
+   * committed only as packets are written).
+   */
   constructor(options?: CaptureOptions)
   /**
    * Starts producing; resolves once the source runs (the first packet is possible). Already
@@ -258,20 +267,36 @@ export declare class Capture extends EventEmitter {
    * Stops producing; the queued packets (and a last, shorter one) arrive as 'data', then 'stop',
    * then the promise resolves. Not running: resolves at once. Rejects with CAPTURE_CLOSED after
    * close(). A held consumer (a paused stream) delays 'stop' until it has read what was queued.
+   * Calls may overlap; none adds a listener to the capture.
    */
   stop(): Promise<void>
-  /** Stops, delivers what is queued, frees the capture, emits 'close'; idempotent. Delivered Buffers stay valid. */
+  /**
+   * Stops, delivers what is queued, frees the capture, emits 'close'; idempotent. Delivered
+   * Buffers stay valid: the pool is freed now if none points into it, else when the last is
+   * released or collected.
+   */
   close(): Promise<void>
   /** Same as close(), for `await using`. */
   [Symbol.asyncDispose](): Promise<void>
-  /** A Readable over the capture. It hands out copies: a stream consumer keeps Buffers with no signal when it is done, so pool memory cannot be lent to it. */
+  /**
+   * A Readable over the capture. It hands out copies: a stream consumer keeps Buffers with no
+   * signal when it is done, so pool memory cannot be lent to it. Its first read starts the
+   * capture; destroyed before its end it stops it; on a closed capture it errors with
+   * CAPTURE_CLOSED. A capture error (DEVICE_LOST, ...) destroys it with that error: use
+   * `pipeline()`, or an 'error' listener with `.pipe()`.
+   */
   stream(options?: StreamOptions): CaptureStream
-  /** Async iteration over the capture's own Buffers; starts the capture if needed, break/return stops it. */
+  /**
+   * Async iteration over the capture's own Buffers; the first next() starts the capture if
+   * needed, break/return stops it. Overlapping next() calls settle in call order. On a closed
+   * capture next() rejects with CAPTURE_CLOSED.
+   */
   packets(options?: PacketsOptions): AsyncIterableIterator<Packet>
   /**
    * Detaches a Buffer this capture delivered as external (its length becomes 0) so its slot
    * is back in the pool at once. Returns false for anything else: copies,
-   * other Buffers, Node's pooled Buffers, already released ones. Throws ERR_INVALID_ARG_TYPE
+   * other Buffers, Node's pooled Buffers, already released ones. Any view works (a Buffer, a
+   * typed array or a DataView over the packet's memory). Throws ERR_INVALID_ARG_TYPE
    * for a non-ArrayBufferView. Do not release a Buffer an async consumer may still be reading.
    */
   release(buf: ArrayBufferView): boolean
@@ -282,7 +307,10 @@ export declare class Capture extends EventEmitter {
 
   on(event: 'data', listener: (buf: Buffer, info: PacketInfo) => void): this
   on(event: 'start' | 'stop' | 'close', listener: () => void): this
-  /** The audio thread dropped frames (the pool was full); emitted before the flagged packet. */
+  /**
+   * The audio thread dropped frames (the pool was full). Every drop is reported: when the gap
+   * begins (`seq: null`) if no packet can follow yet, and before the flagged packet.
+   */
   on(event: 'overrun', listener: (info: OverrunInfo) => void): this
   /** A fatal device error during capture (e.g. DEVICE_LOST); the capture then stops. Without a listener it becomes a process warning. */
   on(event: 'error', listener: (err: PcmtapError) => void): this

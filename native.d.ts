@@ -125,7 +125,8 @@ export interface NativeOptions {
   useExternalBuffer: boolean
   /** Copy instead of lending when lending would leave fewer free slots than this. */
   lowWaterMark: number
-  synthetic: NativeSyntheticOptions
+  /** Present exactly when `source` is `'synthetic'`. */
+  synthetic?: NativeSyntheticOptions
 }
 
 export interface NativePoolStats {

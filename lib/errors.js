@@ -24,13 +24,21 @@ function makeError(Ctor, code, message) {
   return err
 }
 
+/** What a received value was, for a message. Never throws (Proxies, revoked ones, getters). */
 function describe(value) {
   if (value === null) return 'null'
-  if (typeof value === 'string') return `'${value}'`
+  if (typeof value === 'string') return `'${value.length > 64 ? `${value.slice(0, 64)}...` : value}'`
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'undefined') return String(value)
-  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'bigint') return `${value}n`
+  if (typeof value === 'symbol') return value.toString()
   if (typeof value === 'function') return 'a function'
-  return `an instance of ${value.constructor ? value.constructor.name : 'Object'}`
+  try {
+    if (Array.isArray(value)) return 'an array'
+    const ctor = value.constructor
+    return `an instance of ${typeof ctor === 'function' && typeof ctor.name === 'string' && ctor.name ? ctor.name : 'Object'}`
+  } catch {
+    return 'an object that cannot be inspected'
+  }
 }
 
 const invalidType = (name, expected, value) =>

@@ -1,7 +1,12 @@
 'use strict'
 // Validation and normalization of `new Capture(options)`, before anything native is touched.
 // Runs on the JS thread. Every rule names the option, the value and what is allowed.
-const { invalidType, invalidValue, outOfRange } = require('./errors')
+//
+// Each option is read exactly once (`readOnce`, `listOnce`): getters, Proxy traps and sparse
+// arrays are read into plain values first, then those values are validated, then exactly those
+// values go to the native side. A getter or trap that throws, or a revoked Proxy, is an
+// ERR_INVALID_ARG_VALUE naming the option (the thrown error as `cause`).
+const { invalidType, invalidValue, outOfRange, makeError } = require('./errors')
 
 const SLOT_BYTES = 4096
 const MAX_POOL_SIZE = 65536
@@ -37,24 +42,56 @@ const SYNTHETIC_DEFAULTS = Object.freeze({
   sampleFormat: 'f32',
 })
 
-function isPlainObject(v) {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
+/** Largest `synthetic.blockFrames` list. */
+const MAX_BLOCK_LIST = 1024
+
+const unreadable = (name, cause) => {
+  const err = makeError(TypeError, 'ERR_INVALID_ARG_VALUE', `The "${name}" option could not be read: ${cause && cause.message}`)
+  err.cause = cause
+  return err
 }
 
-function checkKeys(obj, allowed, prefix) {
-  for (const key of Object.keys(obj)) {
-    if (!Object.prototype.hasOwnProperty.call(allowed, key)) {
-      throw invalidValue(`${prefix}${key}`, `one of the known options (${Object.keys(allowed).join(', ')})`, obj[key])
-    }
+/** `f()`, with anything it throws turned into ERR_INVALID_ARG_VALUE naming `name`. */
+function guarded(name, f) {
+  try {
+    return f()
+  } catch (cause) {
+    throw unreadable(name, cause)
   }
 }
 
-/** An options argument: an object (or undefined) with only `allowed`'s keys. */
+function isPlainObject(v, name) {
+  return typeof v === 'object' && v !== null && !guarded(name, () => Array.isArray(v))
+}
+
+/** Reads `obj`'s own enumerable keys once each into a plain object; any key not in `allowed`
+ * is an error. */
+function readOnce(obj, allowed, prefix, name) {
+  const out = {}
+  for (const key of guarded(name, () => Object.keys(obj))) {
+    const value = guarded(`${prefix}${key}`, () => obj[key])
+    if (!Object.prototype.hasOwnProperty.call(allowed, key)) {
+      throw invalidValue(`${prefix}${key}`, `one of the known options (${Object.keys(allowed).join(', ')})`, value)
+    }
+    out[key] = value
+  }
+  return out
+}
+
+/** An array read once, holes as undefined, after checking its length with `checkLength`. */
+function listOnce(name, arr, checkLength) {
+  const len = guarded(name, () => arr.length)
+  checkLength(len)
+  const out = new Array(len)
+  for (let i = 0; i < len; i++) out[i] = guarded(`${name}[${i}]`, () => arr[i])
+  return out
+}
+
+/** An options argument: an object (or undefined) with only `allowed`'s keys, read once. */
 function checkOptions(options, allowed) {
   if (options === undefined) return {}
-  if (!isPlainObject(options)) throw invalidType('options', 'of type object', options)
-  checkKeys(options, allowed, '')
-  return options
+  if (!isPlainObject(options, 'options')) throw invalidType('options', 'of type object', options)
+  return readOnce(options, allowed, '', 'options')
 }
 
 function int(name, v, min, max) {
@@ -90,13 +127,21 @@ function pick(obj, defaults, key) {
 
 function normalizeSynthetic(raw, sampleRate) {
   if (raw === undefined) raw = {}
-  if (!isPlainObject(raw)) throw invalidType('synthetic', 'of type object', raw)
-  checkKeys(raw, SYNTHETIC_DEFAULTS, 'synthetic.')
+  if (!isPlainObject(raw, 'synthetic')) throw invalidType('synthetic', 'of type object', raw)
+  raw = readOnce(raw, SYNTHETIC_DEFAULTS, 'synthetic.', 'synthetic')
   const get = (k) => pick(raw, SYNTHETIC_DEFAULTS, k)
-  let blocks = get('blockFrames')
-  if (!Array.isArray(blocks)) blocks = [blocks]
-  if (blocks.length === 0) throw invalidValue('synthetic.blockFrames', 'an integer or a non-empty array of integers', blocks)
-  blocks = blocks.map((n, i) => int(`synthetic.blockFrames${Array.isArray(get('blockFrames')) ? `[${i}]` : ''}`, n, 1, 65536))
+  const bf = get('blockFrames')
+  let blocks
+  if (guarded('synthetic.blockFrames', () => Array.isArray(bf))) {
+    blocks = listOnce('synthetic.blockFrames', bf, (len) => {
+      if (len === 0 || len > MAX_BLOCK_LIST) {
+        throw invalidValue('synthetic.blockFrames', `an integer or an array of 1 to ${MAX_BLOCK_LIST} integers`, bf)
+      }
+    })
+    blocks = blocks.map((n, i) => int(`synthetic.blockFrames[${i}]`, n, 1, 65536))
+  } else {
+    blocks = [int('synthetic.blockFrames', bf, 1, 65536)]
+  }
   return {
     waveform: oneOf('synthetic.waveform', get('waveform'), ['sine', 'silence', 'counter']),
     frequency: num('synthetic.frequency', get('frequency'), 0, sampleRate / 2, { exclusiveMin: true, exclusiveMax: true }),
@@ -113,19 +158,20 @@ function normalizeDevice(d) {
     if (d.length === 0) throw invalidValue('device', 'a non-empty id or name', d)
     return { device: d }
   }
-  if (isPlainObject(d)) {
-    checkKeys(d, { id: true }, 'device.')
-    if (typeof d.id !== 'string' || d.id.length === 0) throw invalidType('device.id', 'a non-empty string', d.id)
-    return { deviceId: d.id }
+  if (isPlainObject(d, 'device')) {
+    const { id } = readOnce(d, { id: true }, 'device.', 'device')
+    if (typeof id !== 'string' || id.length === 0) throw invalidType('device.id', 'a non-empty string', id)
+    return { deviceId: id }
   }
   throw invalidType('device', 'a string (id or name) or an object { id }', d)
 }
 
-/** Returns `{ native, autoRelease }`: the full option set for the native side, or throws. */
+/** Returns `{ native, autoRelease, signal }`: the full option set for the native side, read
+ * once and validated, or throws. */
 function normalize(options) {
   if (options === undefined) options = {}
-  if (!isPlainObject(options)) throw invalidType('options', 'of type object', options)
-  checkKeys(options, DEFAULTS, '')
+  if (!isPlainObject(options, 'options')) throw invalidType('options', 'of type object', options)
+  options = readOnce(options, DEFAULTS, '', 'options')
   const get = (k) => pick(options, DEFAULTS, k)
   const source = oneOf('source', get('source'), ['device', 'synthetic'])
   const sampleRate = int('sampleRate', get('sampleRate'), 1000, 384000)
@@ -138,9 +184,11 @@ function normalize(options) {
   }
   let channelMap = get('channelMap')
   if (channelMap !== undefined) {
-    if (!Array.isArray(channelMap)) throw invalidType('channelMap', 'an array of channel indices', channelMap)
-    if (channelMap.length !== channels) throw invalidValue('channelMap', `an array of ${channels} entries (one per output channel)`, channelMap)
-    channelMap = channelMap.map((c, i) => int(`channelMap[${i}]`, c, 0, 31))
+    const map = channelMap
+    if (!guarded('channelMap', () => Array.isArray(map))) throw invalidType('channelMap', 'an array of channel indices', map)
+    channelMap = listOnce('channelMap', map, (len) => {
+      if (len !== channels) throw invalidValue('channelMap', `an array of ${channels} entries (one per output channel)`, map)
+    }).map((c, i) => int(`channelMap[${i}]`, c, 0, 31))
   }
   const bufferFrames = get('bufferFrames') === undefined ? undefined : int('bufferFrames', get('bufferFrames'), 16, 65536)
   const format = oneOf('format', get('format'), ['s16', 'f32'])
@@ -150,7 +198,14 @@ function normalize(options) {
   const lw = get('lowWaterMark')
   const lowWaterMark = lw === undefined ? Math.floor(poolSize / 4) : int('lowWaterMark', lw, 0, poolSize - 1)
   const signal = get('signal')
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidType('signal', 'an instance of AbortSignal', signal)
+  if (signal !== undefined && !guarded('signal', () => signal instanceof AbortSignal)) {
+    throw invalidType('signal', 'an instance of AbortSignal', signal)
+  }
+  // The synthetic source's options exist only for it: given with a device, they are an error
+  // (not silently ignored), and a device's rate is never checked against them.
+  if (source !== 'synthetic' && get('synthetic') !== undefined) {
+    throw invalidValue('synthetic', "undefined unless source is 'synthetic'", get('synthetic'))
+  }
   return {
     signal,
     autoRelease: bool('autoRelease', get('autoRelease')),
@@ -169,9 +224,9 @@ function normalize(options) {
       poolSize,
       useExternalBuffer: bool('useExternalBuffer', get('useExternalBuffer')),
       lowWaterMark,
-      synthetic: normalizeSynthetic(get('synthetic'), sampleRate),
+      synthetic: source === 'synthetic' ? normalizeSynthetic(get('synthetic'), sampleRate) : undefined,
     },
   }
 }
 
-module.exports = { normalize, checkOptions, bool, DEFAULTS, SYNTHETIC_DEFAULTS, SLOT_BYTES, MAX_POOL_SIZE, HOST_NAMES }
+module.exports = { normalize, checkOptions, bool, DEFAULTS, SYNTHETIC_DEFAULTS, SLOT_BYTES, MAX_POOL_SIZE, MAX_BLOCK_LIST, HOST_NAMES }

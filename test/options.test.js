@@ -26,15 +26,15 @@ const bad = [
   [{ lowWaterMark: -1 }, R], [{ lowWaterMark: 64 }, R], [{ poolSize: 4, lowWaterMark: 4 }, R], [{ lowWaterMark: '1' }, T],
   [{ useExternalBuffer: 'yes' }, T], [{ useExternalBuffer: 1 }, T],
   [{ autoRelease: 'true' }, T], [{ autoRelease: null }, T],
-  [{ synthetic: 'sine' }, T], [{ synthetic: null }, T], [{ synthetic: { wave: 'sine' } }, V],
-  [{ synthetic: { waveform: 'square' } }, V], [{ synthetic: { waveform: 3 } }, T],
-  [{ synthetic: { frequency: 0 } }, R], [{ synthetic: { frequency: 24000 } }, R], [{ synthetic: { frequency: -5 } }, R], [{ synthetic: { frequency: '1k' } }, T],
-  [{ sampleRate: 16000, synthetic: { frequency: 8000 } }, R],
-  [{ synthetic: { amplitude: 1.01 } }, R], [{ synthetic: { amplitude: -0.1 } }, R], [{ synthetic: { amplitude: NaN } }, R],
-  [{ synthetic: { paced: 0 } }, T],
-  [{ synthetic: { blockFrames: 0 } }, R], [{ synthetic: { blockFrames: 65537 } }, R], [{ synthetic: { blockFrames: [] } }, V],
-  [{ synthetic: { blockFrames: [512, 0] } }, R], [{ synthetic: { blockFrames: [512, 'x'] } }, T], [{ synthetic: { blockFrames: 1.5 } }, R],
-  [{ synthetic: { sampleFormat: 'u8' } }, V], [{ synthetic: { sampleFormat: null } }, T],
+  [{ source: 'synthetic', synthetic: 'sine' }, T], [{ source: 'synthetic', synthetic: null }, T], [{ source: 'synthetic', synthetic: { wave: 'sine' } }, V],
+  [{ source: 'synthetic', synthetic: { waveform: 'square' } }, V], [{ source: 'synthetic', synthetic: { waveform: 3 } }, T],
+  [{ source: 'synthetic', synthetic: { frequency: 0 } }, R], [{ source: 'synthetic', synthetic: { frequency: 24000 } }, R], [{ source: 'synthetic', synthetic: { frequency: -5 } }, R], [{ source: 'synthetic', synthetic: { frequency: '1k' } }, T],
+  [{ source: 'synthetic', sampleRate: 16000, synthetic: { frequency: 8000 } }, R],
+  [{ source: 'synthetic', synthetic: { amplitude: 1.01 } }, R], [{ source: 'synthetic', synthetic: { amplitude: -0.1 } }, R], [{ source: 'synthetic', synthetic: { amplitude: NaN } }, R],
+  [{ source: 'synthetic', synthetic: { paced: 0 } }, T],
+  [{ source: 'synthetic', synthetic: { blockFrames: 0 } }, R], [{ source: 'synthetic', synthetic: { blockFrames: 65537 } }, R], [{ source: 'synthetic', synthetic: { blockFrames: [] } }, V],
+  [{ source: 'synthetic', synthetic: { blockFrames: [512, 0] } }, R], [{ source: 'synthetic', synthetic: { blockFrames: [512, 'x'] } }, T], [{ source: 'synthetic', synthetic: { blockFrames: 1.5 } }, R],
+  [{ source: 'synthetic', synthetic: { sampleFormat: 'u8' } }, V], [{ source: 'synthetic', synthetic: { sampleFormat: null } }, T],
 ]
 
 for (const [options, expected] of bad) {
@@ -54,7 +54,7 @@ test('error messages name the option, the value and what is allowed', () => {
   assert.throws(() => new Capture({ format: 's24' }), {
     message: `The "format" option must be one of 's16', 'f32'. Received 's24'`,
   })
-  assert.throws(() => new Capture({ synthetic: { blockFrames: [512, 0] } }), { message: /"synthetic\.blockFrames\[1\]"/ })
+  assert.throws(() => new Capture({ source: 'synthetic', synthetic: { blockFrames: [512, 0] } }), { message: /"synthetic\.blockFrames\[1\]"/ })
 })
 
 test('defaults: 48 kHz stereo s16, 480-frame packets, 64 slots, external', () => {

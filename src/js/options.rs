@@ -55,7 +55,8 @@ pub struct NativeOptions {
     pub use_external_buffer: bool,
     /// Copy instead of lending when lending would leave fewer free slots than this.
     pub low_water_mark: u32,
-    pub synthetic: NativeSyntheticOptions,
+    /// Present exactly when `source` is `'synthetic'`.
+    pub synthetic: Option<NativeSyntheticOptions>,
 }
 
 /// What the session and the delivery are built from.
@@ -138,7 +139,10 @@ pub fn parse(o: &NativeOptions) -> Result<Parsed, String> {
             o.source
         ));
     }
-    let s = &o.synthetic;
+    let s = o
+        .synthetic
+        .as_ref()
+        .ok_or_else(|| "synthetic options missing for the synthetic source".to_string())?;
     let waveform = match s.waveform.as_str() {
         "sine" => Waveform::Sine {
             frequency: s.frequency,
