@@ -75,7 +75,9 @@ async function main(argv, io) {
       io.stderr.write(`pcmtap: ${err.message}\n\n${USAGE}\n`)
       return 2
     }
-    io.stderr.write(`pcmtap: ${err.code || 'ERROR'}: ${String(err.message).split('\n')[0]}\n`)
+    const code = err.code || 'ERROR'
+    const message = String(err.message).split('\n')[0]
+    io.stderr.write(`pcmtap: ${message.startsWith(`${code}:`) ? message : `${code}: ${message}`}\n`)
     return 1
   }
 }

@@ -31,7 +31,13 @@ async function recordWav({ file, seconds, capture, signal, live = false, stdout,
     throw err
   }
   const target = seconds === undefined ? Infinity : Math.round(seconds * sampleRate)
-  const wav = new WavWriter(file, { sampleRate, channels, format })
+  let wav
+  try {
+    wav = new WavWriter(file, { sampleRate, channels, format })
+  } catch (err) {
+    await cap.close()
+    throw err // e.g. ENOENT: the caller prints one line, exit 1
+  }
   const meter = new Meter(format)
   let frames = 0
   let done = false

@@ -151,6 +151,41 @@ test('SIGINT during record ends it cleanly: exit 0, a valid WAV with what was re
   assert.ok(Math.abs(a.frequency - 1000) <= 5, `frequency ${a.frequency}`)
 })
 
+test('a lost device ends the recording: exit 1, one error line with its code, a valid WAV', { skip: needSox }, async (t) => {
+  const srv = await server
+  if (!srv.ok) return t.skip(skipReason(srv))
+  // A second private server, so stopping it disturbs no other test.
+  const env = { ...process.env, PCMTAP_AUDIO_DIR: out('server2') }
+  const script = path.join(ROOT, 'scripts', 'audio-server.sh')
+  const up = spawnSync('bash', [script, 'start'], { env, encoding: 'utf8', timeout: 30_000 })
+  assert.equal(up.status, 0, childReport(up))
+  for (const m of up.stdout.matchAll(/^export (\w+)=(.*)$/gm)) env[m[1]] = m[2]
+  const file = out('lost.wav')
+  let stoppedAt = null
+  const killServer = (child) => {
+    const size = fs.existsSync(file) ? fs.statSync(file).size : 0
+    if (size > 44 + 48000 * 4) {
+      stoppedAt = size
+      spawnSync('bash', [script, 'stop'], { env })
+    } else setTimeout(killServer, 50, child)
+  }
+  let r
+  try {
+    r = await cliAsync(['record', file, '--host', 'pulseaudio', '--device', 'pcmtap_test.monitor', '--seconds', '60'], { env, onStart: killServer })
+  } finally {
+    spawnSync('bash', [script, 'stop'], { env })
+  }
+  assert.ok(stoppedAt, 'the server was stopped mid-recording')
+  assert.equal(r.status, 1, childReport(r))
+  const ours = r.stderr.split('\n').filter((l) => l.startsWith('pcmtap:'))
+  assert.equal(ours.length, 1, r.stderr)
+  assert.match(ours[0], /^pcmtap: (DEVICE_LOST|STREAM_ERROR): /)
+  assert.match(r.stdout, /\(capture failed\)/)
+  const info = soxInfo(file)
+  assert.ok(info.seconds >= 1 && info.seconds < 60, `duration ${info.seconds}`)
+  assert.equal(fs.statSync(file).size, 44 + Math.round(info.seconds * 48000) * 4, 'the header accounts for every byte in the file')
+})
+
 test('a TTY gets one live status line: elapsed, peak and RMS dBFS, bar, packets, drops, pool hits', { skip: spawnSync('script', ['--version']).status !== 0 && 'script(1) (util-linux) is missing' }, () => {
   const file = out('tty.wav')
   const cmd = `'${process.execPath}' '${BIN}' record '${file}' --synthetic --seconds 1`
@@ -187,6 +222,13 @@ test('a capture error exits 1 with one line naming its code, and leaves no file'
   assert.equal(ours.length, 1, r.stderr)
   assert.match(ours[0], /^pcmtap: DEVICE_NOT_FOUND: /)
   assert.equal(fs.existsSync(file), false)
+})
+
+test('an output file that cannot be created exits 1 with one line', () => {
+  const r = cli(['record', out('no/such/dir/x.wav'), '--synthetic', '--seconds', '1'])
+  assert.equal(r.status, 1, childReport(r))
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+  assert.match(r.stderr, /^pcmtap: ENOENT: no such file or directory, open /)
 })
 
 test('npm run demo records the default input when there is one', { skip: needSox }, async (t) => {
