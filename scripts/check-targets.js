@@ -30,7 +30,9 @@ for (const t of targets) {
     console.log(`$ rustup target add ${t}`)
     const add = run('rustup', ['target', 'add', t])
     if (!add.ok) {
-      const why = add.out.split('\n').filter(Boolean).slice(-1)[0] || 'rustup target add failed'
+      // rustup's first `error:` line says why (a backtrace may follow it).
+      const lines = add.out.split('\n').filter(Boolean)
+      const why = lines.find((l) => l.startsWith('error:')) || lines[0] || 'rustup target add failed'
       results.push({ target: t, result: 'skipped', why: `\`rustup target add ${t}\` failed: ${why}` })
       continue
     }
