@@ -103,9 +103,9 @@ test('the two tarballs install into an empty app with --ignore-scripts, no cargo
   assert.deepEqual(files.filter((f) => /\.rs$|Cargo\.(toml|lock)$|^target(\/|$)|^src(\/|$)|build\.rs$|\.node$/.test(f)), [])
   assert.ok(fs.existsSync(path.join(app, 'node_modules', `pcmtap-${PLATFORM}`, `pcmtap.${PLATFORM}.node`)))
 
-  let r = node(app, `const p = require('pcmtap'); console.log(typeof p.Capture, p.SLOT_BYTES)`)
+  let r = node(app, `const p = require('pcmtap'); console.log(typeof p.Capture, p.SLOT_BYTES, require('pcmtap/package.json').version)`)
   assert.equal(r.status, 0, childReport(r))
-  assert.equal(r.stdout.trim(), 'function 4096')
+  assert.equal(r.stdout.trim(), `function 4096 ${require('../package.json').version}`)
   r = node(app, `import { Capture, hosts } from 'pcmtap'; console.log(typeof Capture, hosts().compiled.length > 0)`, { esm: true })
   assert.equal(r.status, 0, childReport(r))
   assert.equal(r.stdout.trim(), 'function true')
