@@ -3,35 +3,35 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 struct Counting;
 
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-
 thread_local! {
     static COUNTING: Cell<bool> = const { Cell::new(false) };
+    // Per thread: tests run in parallel, and one thread's allocations must not count against
+    // another thread's `counted` section.
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
 }
 
 // SAFETY: delegates every call to the system allocator unchanged; only counts.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if COUNTING.with(|c| c.get()) {
-            ALLOCS.fetch_add(1, Ordering::SeqCst);
+            ALLOCS.with(|n| n.set(n.get() + 1));
         }
         // SAFETY: same contract as the caller's.
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if COUNTING.with(|c| c.get()) {
-            ALLOCS.fetch_add(1, Ordering::SeqCst);
+            ALLOCS.with(|n| n.set(n.get() + 1));
         }
         // SAFETY: same contract as the caller's.
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         if COUNTING.with(|c| c.get()) {
-            ALLOCS.fetch_add(1, Ordering::SeqCst);
+            ALLOCS.with(|n| n.set(n.get() + 1));
         }
         // SAFETY: same contract as the caller's.
         unsafe { System.realloc(ptr, layout, new_size) }
@@ -44,9 +44,9 @@ static GLOBAL: Counting = Counting;
 /// Runs `f` and returns its result with the number of allocations, frees and reallocations
 /// it made on this thread.
 pub fn counted<R>(f: impl FnOnce() -> R) -> (R, u64) {
-    let before = ALLOCS.load(Ordering::SeqCst);
+    let before = ALLOCS.with(|n| n.get());
     COUNTING.with(|c| c.set(true));
     let r = f();
     COUNTING.with(|c| c.set(false));
-    (r, ALLOCS.load(Ordering::SeqCst) - before)
+    (r, ALLOCS.with(|n| n.get()) - before)
 }

@@ -1,0 +1,110 @@
+'use strict'
+// Recording to a WAV file, for `pcmtap record` and the demo. JS thread: the 'data' listener
+// writes each packet synchronously from its pool slot (zero copy), then releases the slot.
+const fs = require('node:fs')
+const { Capture } = require('../index.js')
+const { WavWriter } = require('./wav')
+const { Meter, statusLine, dbfs } = require('./meter')
+const { UsageError } = require('./usage')
+
+const STATUS_MS = 100
+
+/**
+ * Records until `seconds` of audio are written, `signal` aborts, the WAV is full (4 GiB) or the
+ * capture fails. `capture`: Capture options. `live`: draw the status line on `stderr`.
+ * Resolves `{ code, error, frames, seconds, stats, level, reason }`; code 0 ok, 1 capture error
+ * (not printed: the caller says it). Prints the summary on `stdout` once anything was recorded.
+ * Throws UsageError for options the Capture rejects (before any device is touched).
+ */
+async function recordWav({ file, seconds, capture, signal, live = false, stdout, stderr }) {
+  const sampleRate = capture.sampleRate ?? 48000
+  const channels = capture.channels ?? 2
+  const format = capture.format ?? 's16'
+  const blockAlign = channels * (format === 'f32' ? 4 : 2)
+  // 10 ms packets where a 4096-byte slot holds them, else as many frames as fit.
+  const framesPerPacket = Math.max(1, Math.min(Math.round(sampleRate / 100), Math.floor(4096 / blockAlign)))
+  let cap
+  try {
+    cap = new Capture({ framesPerPacket, ...capture })
+  } catch (err) {
+    if (err.code && err.code.startsWith('ERR_')) throw new UsageError(err.message)
+    throw err
+  }
+  const target = seconds === undefined ? Infinity : Math.round(seconds * sampleRate)
+  let wav
+  try {
+    wav = new WavWriter(file, { sampleRate, channels, format })
+  } catch (err) {
+    await cap.close()
+    throw err // e.g. ENOENT: the caller prints one line, exit 1
+  }
+  const meter = new Meter(format)
+  let frames = 0
+  let done = false
+  let finish
+  const finished = new Promise((resolve) => (finish = (reason, error) => {
+    if (done) return
+    done = true
+    resolve({ reason, error })
+  }))
+
+  cap.on('data', (buf) => {
+    if (done) return void cap.release(buf)
+    const want = (target - frames) * blockAlign
+    const chunk = buf.length > want ? buf.subarray(0, want) : buf
+    meter.add(chunk)
+    const written = wav.write(chunk)
+    frames += written / blockAlign
+    cap.release(buf) // the bytes are in the file: the slot goes back to the pool now
+    if (frames >= target) finish('done')
+    else if (written < chunk.length) finish('full')
+  })
+  cap.on('error', (err) => finish('error', err))
+  const onAbort = () => finish('interrupted')
+  if (signal) {
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
+  }
+
+  let timer = null
+  let device
+  const t0 = performance.now()
+  try {
+    await cap.start()
+    device = cap.stats().device // the config actually opened (stats() after close() lacks it)
+    if (live) {
+      timer = setInterval(() => {
+        stderr.write(`\r\x1b[K${statusLine({ seconds: frames / sampleRate, level: meter.take(), stats: cap.stats() })}`)
+      }, STATUS_MS)
+    }
+  } catch (err) {
+    finish('error', err)
+  }
+  const { reason, error } = await finished
+  if (timer) clearInterval(timer)
+  if (live) stderr.write('\r\x1b[K')
+  if (signal) signal.removeEventListener('abort', onAbort)
+  await cap.close() // what was still queued arrives as 'data' and is released unwritten
+  wav.close()
+  if (error && frames === 0) fs.rmSync(file, { force: true }) // nothing recorded: no empty WAV left behind
+  const stats = cap.stats()
+  const result = { code: error ? 1 : 0, error, reason, frames, seconds: frames / sampleRate, stats, device, level: meter.total(), wallSeconds: (performance.now() - t0) / 1000 }
+  if (frames > 0 || !error) stdout.write(summary(file, { sampleRate, channels, format, bytes: wav.dataBytes }, result))
+  return result
+}
+
+function summary(file, { sampleRate, channels, format, bytes }, { reason, seconds, stats, device: d, level }) {
+  const source = d ? `${d.id} (${d.name}; opened at ${d.sampleRate} Hz ${d.channels} ch ${d.format}${d.resampling ? ', resampled' : ''})` : 'synthetic 1 kHz tone'
+  const why = { done: '', interrupted: ' (interrupted)', full: ' (WAV size limit reached: 4 GiB)', error: ' (capture failed)' }[reason]
+  return [
+    `Wrote ${file}: ${seconds.toFixed(2)} s, ${sampleRate} Hz, ${channels} ch, ${format === 'f32' ? '32-bit float' : '16-bit PCM'}, ${bytes} data bytes${why}`,
+    `  source     ${source}`,
+    `  level      peak ${dbfs(level.peak)} dBFS, RMS ${dbfs(level.rms)} dBFS`,
+    `  packets    ${stats.delivery.packets} (external ${stats.delivery.external}, copied ${stats.delivery.copied}, released ${stats.delivery.released}); mode ${stats.mode}`,
+    `  pool       hit rate ${(stats.pool.hitRate * 100).toFixed(1)} %, misses ${stats.pool.misses}, high water ${stats.pool.highWater} of ${stats.pool.capacity} slots`,
+    `  audio      dropped frames ${stats.audio.droppedFrames}, discontinuities ${stats.audio.discontinuities}`,
+    '',
+  ].join('\n')
+}
+
+module.exports = { recordWav }

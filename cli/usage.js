@@ -1,0 +1,31 @@
+'use strict'
+// Usage text and the error that means "bad usage" (exit status 2). JS thread.
+
+const USAGE = `Usage:
+  pcmtap devices [--host H] [--json]
+      List audio devices: id, name, kind, default, config.
+  pcmtap record <out.wav> [--seconds N] [--device D] [--host H] [--loopback]
+                [--rate R] [--channels C] [--format s16|f32] [--synthetic]
+      Record to a WAV file (16-bit PCM or 32-bit float) until N seconds or Ctrl-C.
+  pcmtap --help | --version
+
+Options:
+  --host H        alsa, pulseaudio (Linux); wasapi (Windows); coreaudio (macOS); jack
+  --device D      device id, part of its name, or exact id; default: the default input
+  --loopback      record what the machine plays (the default output's monitor)
+  --rate R        sample rate in Hz (default 48000); --channels C (default 2)
+  --format F      s16 (default) or f32
+  --synthetic     record pcmtap's synthetic 1 kHz tone (no device needed)
+  --seconds N     stop after N seconds (default: until Ctrl-C)
+  --json          devices: print JSON
+
+Exit status: 0 done, 1 capture error (one line with its code), 2 bad usage.`
+
+class UsageError extends Error {
+  constructor(message) {
+    super(message)
+    this.name = 'UsageError'
+  }
+}
+
+module.exports = { USAGE, UsageError }

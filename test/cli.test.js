@@ -1,0 +1,261 @@
+'use strict'
+// The `pcmtap` CLI and `npm run demo`, run as child processes; their WAV files are read back
+// by a real reader (sox, Debian's `sox` package): header fields with `sox --i`, samples decoded
+// by sox and analysed here. Device cases use the test PulseAudio server (scripts/audio-server.sh).
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { spawn, spawnSync } = require('node:child_process')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { ROOT, childReport } = require('./helpers')
+const { ensureAudioServer, tone, unloadModule, skipReason } = require('./audio-server')
+const { analyze } = require('./signal')
+
+const server = ensureAudioServer()
+const BIN = path.join(ROOT, 'bin', 'pcmtap.js')
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pcmtap-cli-'))
+test.after(() => fs.rmSync(work, { recursive: true, force: true }))
+const out = (name) => path.join(work, name)
+const haveSox = spawnSync('sox', ['--version']).status === 0
+const needSox = !haveSox && (process.env.CI ? false : 'sox is not installed (apt-get install sox)')
+if (!haveSox && process.env.CI) throw new Error('CI must run the CLI tests, but sox is not installed')
+
+function cli(args, { env = process.env, timeout = 60_000 } = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: work, env, encoding: 'utf8', timeout })
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr }
+}
+
+/** What sox says about a WAV file's header. */
+function soxInfo(file) {
+  const q = (flag) => {
+    const r = spawnSync('sox', ['--i', flag, file], { encoding: 'utf8' })
+    assert.equal(r.status, 0, `sox --i ${flag} ${file}: ${r.stderr}`)
+    return r.stdout.trim()
+  }
+  return { rate: Number(q('-r')), channels: Number(q('-c')), bits: Number(q('-b')), seconds: Number(q('-D')), encoding: q('-e') }
+}
+
+/** Channel 1 of a WAV file, decoded by sox to 32-bit float. */
+function soxSamples(file) {
+  const r = spawnSync('sox', [file, '-t', 'raw', '-e', 'floating-point', '-b', '32', '-', 'remix', '1'], { maxBuffer: 1 << 28 })
+  assert.equal(r.status, 0, String(r.stderr))
+  return new Float32Array(r.stdout.buffer, r.stdout.byteOffset, r.stdout.length / 4)
+}
+
+test('bad usage exits 2 with the usage text, and writes no file', () => {
+  const cases = [
+    [[], /Usage:/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['record'], /needs an output file/],
+    [['record', 'a.wav', 'b.wav'], /one output file/],
+    [['record', 'a.wav', '--bogus'], /Unknown option '--bogus'/],
+    [['record', 'a.wav', '--seconds', 'ten'], /--seconds must be a positive number/],
+    [['record', 'a.wav', '--seconds'], /argument missing/],
+    [['record', 'a.wav', '--format', 's24'], /--format must be s16 or f32/],
+    [['record', 'a.wav', '--channels', '2.5'], /--channels must be a positive integer/],
+    [['record', 'a.wav', '--rate', '500'], /sampleRate.*1000/],
+    [['record', 'a.wav', '--host', 'nope'], /"host" option must be one of/],
+    [['record', 'a.wav', '--synthetic', '--loopback'], /--synthetic takes no/],
+    [['devices', '--host', 'nope'], /"host" option must be one of/],
+    [['devices', '--jsn'], /Unknown option '--jsn'/],
+  ]
+  for (const [args, why] of cases) {
+    const r = cli(args)
+    assert.equal(r.status, 2, `pcmtap ${args.join(' ')}\n${childReport(r)}`)
+    assert.match(r.stderr, why, args.join(' '))
+    assert.match(r.stderr, /Usage:\n {2}pcmtap devices/, args.join(' '))
+  }
+  assert.equal(fs.existsSync(out('a.wav')), false)
+  const help = cli(['--help'])
+  assert.equal(help.status, 0)
+  assert.match(help.stdout, /pcmtap record <out\.wav>/)
+})
+
+for (const c of [
+  { format: 's16', rate: 48000, channels: 2, bits: 16, encoding: /Signed Integer PCM/ },
+  { format: 'f32', rate: 44100, channels: 1, bits: 32, encoding: /Floating Point PCM/ },
+  { format: 's16', rate: 16000, channels: 4, bits: 16, encoding: /Signed Integer PCM/ },
+]) {
+  test(`record --synthetic ${c.format} ${c.rate} Hz ${c.channels} ch: sox reads the header and the 1 kHz tone`, { skip: needSox }, () => {
+    const file = out(`syn-${c.format}-${c.channels}.wav`)
+    const r = cli(['record', file, '--synthetic', '--seconds', '1.5', '--format', c.format, '--rate', String(c.rate), '--channels', String(c.channels)])
+    assert.equal(r.status, 0, childReport(r))
+    assert.match(r.stdout, /Wrote .*: 1\.50 s/)
+    assert.match(r.stdout, /hit rate 100\.0 %, misses 0/)
+    assert.doesNotMatch(r.stderr, /REC/, 'no status line when stderr is not a TTY')
+    const info = soxInfo(file)
+    assert.equal(info.rate, c.rate)
+    assert.equal(info.channels, c.channels)
+    assert.equal(info.bits, c.bits)
+    assert.match(info.encoding, c.encoding)
+    assert.ok(Math.abs(info.seconds - 1.5) <= 1.5 * 0.02, `duration ${info.seconds}`)
+    const a = analyze(soxSamples(file), c.rate)
+    assert.ok(Math.abs(a.frequency - 1000) <= 5, `frequency ${a.frequency}`)
+    assert.ok(Math.abs(a.rms - 0.3536) <= 0.01, `RMS ${a.rms}`)
+  })
+}
+
+test('record from the test server: sox reads rate, channels, bits, duration (±2 %) and the server\'s tone', { skip: needSox }, async (t) => {
+  const srv = await server
+  if (!srv.ok) return t.skip(skipReason(srv))
+  const mod = await tone({ frequency: 440 })
+  const file = out('device.wav')
+  let r
+  try {
+    r = await cliAsync(['record', file, '--seconds', '2'])
+  } finally {
+    await unloadModule(mod)
+  }
+  assert.equal(r.status, 0, childReport(r))
+  assert.match(r.stdout, /source {5}alsa:default/)
+  const info = soxInfo(file)
+  assert.deepEqual([info.rate, info.channels, info.bits], [48000, 2, 16])
+  assert.ok(Math.abs(info.seconds - 2) <= 2 * 0.02, `duration ${info.seconds}`)
+  const samples = soxSamples(file)
+  const a = analyze(samples.subarray(4800), 48000) // skip the first 0.1 s (stream start)
+  assert.ok(Math.abs(a.frequency - 440) <= 5, `frequency ${a.frequency}: not the server's 440 Hz tone`)
+  assert.ok(Math.abs(a.rms - 0.3536) <= 0.3536 * 0.05, `RMS ${a.rms}`)
+})
+
+function cliAsync(args, { env = process.env, onStart } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: work, env })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('close', (status, signal) => resolve({ status, signal, stdout, stderr }))
+    if (onStart) onStart(child)
+  })
+}
+
+test('SIGINT during record ends it cleanly: exit 0, a valid WAV with what was recorded', { skip: needSox }, async () => {
+  const file = out('sigint.wav')
+  const t0 = Date.now()
+  // Interrupt once the header has been rewritten with real sizes at least once (1 s of audio).
+  const grown = (child) => {
+    const size = fs.existsSync(file) ? fs.statSync(file).size : 0
+    if (size > 44 + 48000 * 4) child.kill('SIGINT')
+    else setTimeout(grown, 50, child)
+  }
+  const r = await cliAsync(['record', file, '--synthetic'], { onStart: grown })
+  const wall = (Date.now() - t0) / 1000
+  assert.equal(r.status, 0, childReport(r))
+  assert.match(r.stdout, /\(interrupted\)/)
+  const info = soxInfo(file)
+  assert.ok(info.seconds >= 1 && info.seconds < wall, `duration ${info.seconds} s of ${wall} s`)
+  const size = fs.statSync(file).size
+  assert.equal(size, 44 + Math.round(info.seconds * 48000) * 4, 'the header accounts for every byte in the file')
+  const a = analyze(soxSamples(file), 48000)
+  assert.ok(Math.abs(a.frequency - 1000) <= 5, `frequency ${a.frequency}`)
+})
+
+test('a lost device ends the recording: exit 1, one error line with its code, a valid WAV', { skip: needSox }, async (t) => {
+  const srv = await server
+  if (!srv.ok) return t.skip(skipReason(srv))
+  // A second private server, so stopping it disturbs no other test.
+  const env = { ...process.env, PCMTAP_AUDIO_DIR: out('server2') }
+  const script = path.join(ROOT, 'scripts', 'audio-server.sh')
+  const up = spawnSync('bash', [script, 'start'], { env, encoding: 'utf8', timeout: 30_000 })
+  assert.equal(up.status, 0, childReport(up))
+  for (const m of up.stdout.matchAll(/^export (\w+)=(.*)$/gm)) env[m[1]] = m[2]
+  const file = out('lost.wav')
+  let stoppedAt = null
+  const killServer = (child) => {
+    const size = fs.existsSync(file) ? fs.statSync(file).size : 0
+    if (size > 44 + 48000 * 4) {
+      stoppedAt = size
+      spawnSync('bash', [script, 'stop'], { env })
+    } else setTimeout(killServer, 50, child)
+  }
+  let r
+  try {
+    r = await cliAsync(['record', file, '--host', 'pulseaudio', '--device', 'pcmtap_test.monitor', '--seconds', '60'], { env, onStart: killServer })
+  } finally {
+    spawnSync('bash', [script, 'stop'], { env })
+  }
+  assert.ok(stoppedAt, 'the server was stopped mid-recording')
+  assert.equal(r.status, 1, childReport(r))
+  const ours = r.stderr.split('\n').filter((l) => l.startsWith('pcmtap:'))
+  assert.equal(ours.length, 1, r.stderr)
+  assert.match(ours[0], /^pcmtap: (DEVICE_LOST|STREAM_ERROR): /)
+  assert.match(r.stdout, /\(capture failed\)/)
+  const info = soxInfo(file)
+  assert.ok(info.seconds >= 1 && info.seconds < 60, `duration ${info.seconds}`)
+  assert.equal(fs.statSync(file).size, 44 + Math.round(info.seconds * 48000) * 4, 'the header accounts for every byte in the file')
+})
+
+test('a TTY gets one live status line: elapsed, peak and RMS dBFS, bar, packets, drops, pool hits', { skip: spawnSync('script', ['--version']).status !== 0 && 'script(1) (util-linux) is missing' }, () => {
+  const file = out('tty.wav')
+  const cmd = `'${process.execPath}' '${BIN}' record '${file}' --synthetic --seconds 1`
+  const r = spawnSync('script', ['-qfec', cmd, '/dev/null'], { cwd: work, encoding: 'utf8', timeout: 30_000 })
+  assert.equal(r.status, 0, childReport(r))
+  const lines = r.stdout.split('\r').filter((l) => l.includes('REC '))
+  assert.ok(lines.length >= 3, `status updates: ${lines.length}\n${r.stdout}`)
+  assert.match(lines.at(-1), /REC 00:0\d\.\d {2}peak {1,3}-6\.0 dBFS {2}RMS {1,3}-9\.0 dBFS \[#+-*\] {2}packets \d+ {2}drops 0 {2}pool hits 100\.0%/)
+  assert.match(r.stdout, /Wrote .*tty\.wav: 1\.00 s/)
+})
+
+test('devices lists the test server\'s monitor (table and JSON)', async (t) => {
+  const srv = await server
+  if (!srv.ok) return t.skip(skipReason(srv))
+  let r = cli(['devices', '--host', 'pulseaudio'])
+  assert.equal(r.status, 0, childReport(r))
+  assert.match(r.stdout, /^ID +NAME +KIND +DEFAULT +CONFIG$/m)
+  assert.match(r.stdout, /^pulseaudio:pcmtap_test\.monitor +.* monitor +yes +48000 Hz 2 ch \w+$/m)
+  r = cli(['devices', '--host', 'pulseaudio', '--json'])
+  assert.equal(r.status, 0, childReport(r))
+  const list = JSON.parse(r.stdout)
+  const mon = list.find((d) => d.id === 'pulseaudio:pcmtap_test.monitor')
+  assert.ok(mon, r.stdout)
+  assert.equal(mon.kind, 'monitor')
+})
+
+test('a capture error exits 1 with one line naming its code, and leaves no file', async (t) => {
+  const srv = await server
+  if (!srv.ok) return t.skip(skipReason(srv))
+  const file = out('nodevice.wav')
+  const r = cli(['record', file, '--host', 'pulseaudio', '--device', 'no-such-device-xyz', '--seconds', '1'])
+  assert.equal(r.status, 1, childReport(r))
+  const ours = r.stderr.split('\n').filter((l) => l.startsWith('pcmtap:'))
+  assert.equal(ours.length, 1, r.stderr)
+  assert.match(ours[0], /^pcmtap: DEVICE_NOT_FOUND: /)
+  assert.equal(fs.existsSync(file), false)
+})
+
+test('an output file that cannot be created exits 1 with one line', () => {
+  const r = cli(['record', out('no/such/dir/x.wav'), '--synthetic', '--seconds', '1'])
+  assert.equal(r.status, 1, childReport(r))
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+  assert.match(r.stderr, /^pcmtap: ENOENT: no such file or directory, open /)
+})
+
+test('npm run demo records the default input when there is one', { skip: needSox }, async (t) => {
+  const srv = await server
+  if (!srv.ok) return t.skip(skipReason(srv))
+  const mod = await tone({ frequency: 440 })
+  const file = out('demo-device.wav')
+  let r
+  try {
+    r = spawnSync(process.execPath, [path.join(ROOT, 'examples', 'demo.js'), file], { cwd: work, encoding: 'utf8', timeout: 60_000 })
+  } finally {
+    await unloadModule(mod)
+  }
+  assert.equal(r.status, 0, childReport(r))
+  assert.match(r.stdout, /source {5}alsa:default/)
+  assert.doesNotMatch(r.stdout, /synthetic/)
+  assert.ok(Math.abs(soxInfo(file).seconds - 5) <= 0.1)
+})
+
+test('npm run demo with no sound server says so and records the synthetic tone', { skip: needSox }, () => {
+  const file = out('demo-synthetic.wav')
+  const env = { ...process.env, PULSE_SERVER: `unix:${out('no-such-server')}` }
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'examples', 'demo.js'), file], { cwd: work, env, encoding: 'utf8', timeout: 60_000 })
+  assert.equal(r.status, 0, childReport(r))
+  assert.match(r.stdout, /No usable input device or sound server here \([A-Z_]+: .*\)\.\nRecording pcmtap's synthetic 1 kHz tone instead/)
+  assert.match(r.stdout, /source {5}synthetic 1 kHz tone/)
+  const info = soxInfo(file)
+  assert.ok(Math.abs(info.seconds - 5) <= 0.1)
+  assert.ok(Math.abs(analyze(soxSamples(file), 48000).frequency - 1000) <= 5)
+})
