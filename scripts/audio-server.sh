@@ -7,6 +7,8 @@
 #   scripts/audio-server.sh env       print the `export ...` lines
 #   scripts/audio-server.sh status    exit 0 if it runs
 #   scripts/audio-server.sh stop      stop it by the pid in its pid file (never by name)
+#   scripts/audio-server.sh pids      print the server's pids (for CPU accounting)
+#   scripts/audio-server.sh tone-start | tone-stop   a 1 kHz sine (amplitude 0.5) into the sink
 #
 # State lives in $PCMTAP_AUDIO_DIR (default /tmp/pcmtap-audio). Sink: pcmtap_test (48 kHz,
 # stereo, s16le); default source: pcmtap_test.monitor. Diagnostics go to stderr.
@@ -57,7 +59,7 @@ start() {
   install_packages
   mkdir -p "$D/run" "$D/config"
   chmod 700 "$D/run" "$D/config"
-  rm -f "$D/native" "$D/run/pulse/pid"
+  rm -f "$D/native" "$D/run/pulse/pid" "$D/tone.module"
   cat >"$D/server.pa" <<PA
 .fail
 load-module module-native-protocol-unix auth-anonymous=1 socket=$D/native
@@ -96,11 +98,27 @@ stop() {
   rm -f "$D/run/pulse/pid"
 }
 
+tone_start() {
+  export PULSE_SERVER="unix:$D/native" PULSE_COOKIE="$D/config/pulse/cookie"
+  [[ -s $D/tone.module ]] && return 0
+  pactl load-module module-sine sink=pcmtap_test frequency=1000 rate=48000 >"$D/tone.module"
+}
+
+tone_stop() {
+  export PULSE_SERVER="unix:$D/native" PULSE_COOKIE="$D/config/pulse/cookie"
+  [[ -s $D/tone.module ]] || return 0
+  pactl unload-module "$(cat "$D/tone.module")" || true
+  rm -f "$D/tone.module"
+}
+
 case "${1:-}" in
   install) install_packages ;;
   start) start ;;
   stop) stop ;;
   env) env_lines ;;
   status) running ;;
-  *) echo "usage: $0 install|start|stop|env|status" >&2; exit 2 ;;
+  pids) pid_of ;;
+  tone-start) tone_start ;;
+  tone-stop) tone_stop ;;
+  *) echo "usage: $0 install|start|stop|env|status|pids|tone-start|tone-stop" >&2; exit 2 ;;
 esac

@@ -19,8 +19,9 @@ use std::time::Duration;
 use cpal::traits::{DeviceTrait, StreamTrait};
 use cpal::{BufferSize, SampleFormat, SupportedBufferSize};
 
-use super::devices::{find, format_name, DeviceSpec};
-use super::hosts::{convert_error, is_transient, open_host};
+use super::devices::{format_name, DeviceSpec};
+use super::hosts::{convert_error, is_transient};
+use super::resolve::{resolve, Resolved};
 use crate::core::{Chain, ChannelMap, Counters, MissPolicy, OutputFormat, Packetizer, Pipeline};
 use crate::error::{Error, ErrorKind};
 
@@ -33,7 +34,7 @@ const STALL_NS: u64 = 3_000_000_000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeviceConfig {
-    /// `None`: the platform default host (or PulseAudio for loopback on Linux).
+    /// `None`: the host the device id names, else the platform default host.
     pub host: Option<String>,
     pub device: DeviceSpec,
     pub loopback: bool,
@@ -67,19 +68,13 @@ impl DeviceSource {
         pipeline: Arc<Pipeline>,
         relay: Thread,
     ) -> Result<Self, Error> {
-        let host_name = match (&cfg.host, cfg.loopback) {
-            (Some(h), _) => Some(h.as_str()),
-            (None, true) if cfg!(target_os = "linux") => Some("pulseaudio"),
-            (None, _) => None,
-        };
-        let host = open_host(host_name)?;
-        let device = find(&host, &cfg.device, cfg.loopback)?;
-        let id = device.id().map(|i| i.to_string()).unwrap_or_default();
-        let name = device
-            .description()
-            .map(|d| d.name().to_string())
-            .unwrap_or_else(|_| id.clone());
-        let output_loopback = cfg.loopback && host.id().to_string() != "pulseaudio";
+        let Resolved {
+            host,
+            device,
+            id,
+            name,
+            output_loopback,
+        } = resolve(cfg.host.as_deref(), &cfg.device, cfg.loopback)?;
         let default = if output_loopback {
             device.default_output_config()
         } else {
