@@ -29,10 +29,17 @@ pid_of() {
   [[ -s $f ]] && cat "$f"
 }
 
+# Alive and not a zombie (a killed daemon can stay a zombie for a while where PID 1 reaps late).
+alive() {
+  local state
+  state=$(sed 's/^.*) \(.\).*$/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n $state && $state != Z && $state != X ]]
+}
+
 running() {
   local pid
   pid=$(pid_of) || return 1
-  kill -0 "$pid" 2>/dev/null
+  alive "$pid"
 }
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
@@ -90,10 +97,10 @@ PA
 stop() {
   local pid
   pid=$(pid_of) || return 0
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     kill "$pid"
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+    for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.05; done
+    if alive "$pid"; then kill -9 "$pid"; fi
   fi
   rm -f "$D/run/pulse/pid"
 }

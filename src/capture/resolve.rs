@@ -10,6 +10,9 @@
 //! Threads: JS thread.
 
 use cpal::traits::{DeviceTrait, HostTrait};
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use cpal::HostId;
 
 use super::devices::{catalog, Entry};
@@ -19,12 +22,14 @@ use crate::error::{Error, ErrorKind};
 
 /// The device chosen to open.
 pub struct Resolved {
-    pub host: cpal::Host,
+    pub host: Arc<cpal::Host>,
     pub device: cpal::Device,
     pub id: String,
     pub name: String,
     /// Open an input stream on an output device (host loopback, e.g. WASAPI).
     pub output_loopback: bool,
+    /// The sound server's socket when the device goes through one (its liveness is probed).
+    pub server_socket: Option<PathBuf>,
 }
 
 /// The host an id names (`"pulseaudio:x"` -> `pulseaudio`), if it names a compiled one.
@@ -46,7 +51,19 @@ fn available(entries: &[Entry]) -> String {
     }
 }
 
-fn open(host: cpal::Host, e: &Entry, output_loopback: bool) -> Result<Resolved, Error> {
+fn open(host: Arc<cpal::Host>, e: &Entry, output_loopback: bool) -> Result<Resolved, Error> {
+    // Through a sound server: ALSA's `pulse` plugin (`pulse:…`, or `default` routed to it), or
+    // cpal's PulseAudio client.
+    #[allow(unreachable_patterns)]
+    let via_server = match host.id() {
+        HostId::Alsa => e.cpal_id.id().starts_with("pulse") || e.cpal_id.id() == "default",
+        HostId::PulseAudio => true,
+        _ => false,
+    };
+    let server_socket = via_server.then(server::socket_path).flatten();
+    if via_server && host.id() == HostId::Alsa {
+        server::disable_shm();
+    }
     let device = host.device_by_id(&e.cpal_id).ok_or_else(|| {
         Error::new(
             ErrorKind::DeviceNotFound,
@@ -59,6 +76,7 @@ fn open(host: cpal::Host, e: &Entry, output_loopback: bool) -> Result<Resolved, 
         id: e.info.id.clone(),
         name: e.info.name.clone(),
         output_loopback,
+        server_socket,
     })
 }
 
@@ -133,6 +151,7 @@ pub fn resolve(
                     id,
                     name,
                     output_loopback: true,
+                    server_socket: None,
                 })
             }
             other => Err(Error::new(
@@ -160,6 +179,7 @@ pub fn resolve(
                         id,
                         name,
                         output_loopback: false,
+                        server_socket: None,
                     })
                 }
             }
