@@ -185,8 +185,9 @@ export interface DeviceConfig {
 }
 
 export interface DeviceInfo {
-  /** Pass as `device` (or `{ id }`). */
+  /** Pass as `device` (or `{ id }`) with no other option; stable across calls. */
   id: string
+  /** The human name (a PulseAudio/PipeWire source's description). */
   name: string
   host: string
   /** `'monitor'`: a sink monitor, what an output plays. */
@@ -201,6 +202,8 @@ export interface ListDevicesOptions {
   kind?: 'input' | 'output' | 'monitor'
   /** Open ALSA PCMs to read their default config. Default false. */
   probe?: boolean
+  /** Also list what cannot be captured as such or is not a device users know: ALSA plugin PCMs (`null`, `pulse`, …) and server sinks. Default false. */
+  all?: boolean
 }
 
 /** Devices of a host (default: the platform's). Synchronous; JS thread. */

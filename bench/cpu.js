@@ -1,15 +1,20 @@
 'use strict'
-// What real-time device capture costs: process CPU (% of one core) and delivery latency, per
-// host and device buffer size, against the private PulseAudio server (scripts/audio-server.sh)
-// with a 1 kHz tone playing.
+// What real-time device capture costs, against the floor: pcmtap next to `arecord` on the same
+// ALSA path, in the same interleaved rounds, with the sound server's CPU over the same window.
+// Also decibri (a peer), when installed under bench/node_modules, and other pcmtap
+// configurations with --full.
 //
-//   node bench/cpu.js [--seconds 30] [--warmup 5] [--rounds 1] [--quick]
+//   node bench/cpu.js [--seconds 10] [--warmup 3] [--rounds 3] [--full]
 //
-// Each configuration runs in its own child process (a fresh heap and no other capture), for
-// warmup + seconds; CPU is measured over the last `seconds` only. Latency = time the 'data'
-// event ran minus the capture time of the packet's last frame (performance.now() clock).
-// Configurations run interleaved, round by round; figures are medians over rounds.
-const { execFileSync, fork } = require('node:child_process')
+// Server: the private test server of scripts/audio-server.sh (started if needed), in the mode
+// PCMTAP_AUDIO_SERVER names (pulseaudio, the default, or pipewire), with a 1 kHz tone playing.
+// Each candidate runs in its own process, alone; CPU = utime+stime of all its threads from
+// /proc/PID/stat over the last `seconds` (warm-up excluded), as % of one core. Server CPU = the
+// same for the server processes over the same window. Ratios are medians of per-round ratios
+// against arecord measured in the same round. Latency (pcmtap only) = time the 'data' event ran
+// minus the capture time of the packet's last frame.
+const { execFileSync, spawn } = require('node:child_process')
+const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 
@@ -18,91 +23,182 @@ const opt = (name, def) => {
   const i = args.indexOf(`--${name}`)
   return i >= 0 ? Number(args[i + 1]) : def
 }
+const SCRIPT = path.join(__dirname, '..', 'scripts', 'audio-server.sh')
+const DECIBRI = path.join(__dirname, 'node_modules', 'decibri')
+const TICK = 100 // USER_HZ on Linux
 
-if (args[0] === '--child') {
-  const cfg = JSON.parse(args[1])
+// ---- child modes: one capture, stopped by SIGTERM, reports on stdout ----
+if (args[0] === '--pcmtap') {
+  const options = JSON.parse(args[1])
   const { Capture } = require('..')
-  const cap = new Capture(cfg.options)
+  const cap = new Capture(options)
   const lat = []
-  let measuring = false
+  const rate = options.sampleRate ?? 48000
   cap.on('data', (buf, info) => {
-    if (measuring) lat.push(performance.now() - (info.captureTime + (info.frames * 1000) / cfg.options.sampleRate))
+    lat.push(performance.now() - (info.captureTime + (info.frames * 1000) / rate))
     cap.release(buf)
   })
-  cap.start()
-  setTimeout(() => {
-    measuring = true
-    const c0 = process.cpuUsage()
-    const t0 = process.hrtime.bigint()
-    setTimeout(() => {
-      const c = process.cpuUsage(c0)
-      const wall = Number(process.hrtime.bigint() - t0) / 1e3
-      const s = cap.stats()
-      cap.close()
-      lat.sort((a, b) => a - b)
-      process.send({
-        cpu: ((c.user + c.system) / wall) * 100,
-        latMedian: lat[Math.floor(lat.length / 2)],
-        latP95: lat[Math.floor(lat.length * 0.95)],
-        misses: s.pool.misses,
-        discontinuities: s.audio.discontinuities,
-        device: s.device,
-      })
-    }, cfg.seconds * 1000)
-  }, cfg.warmup * 1000)
+  cap.on('error', (e) => {
+    console.error(`pcmtap: ${e.code} ${e.message}`)
+    process.exit(2)
+  })
+  cap.start().then(() => console.log(JSON.stringify({ started: true })))
+  process.once('SIGTERM', () => {
+    const s = cap.stats()
+    lat.splice(0, Math.floor(lat.length / 4)) // warm-up part
+    lat.sort((a, b) => a - b)
+    console.log(JSON.stringify({
+      latMedian: lat[Math.floor(lat.length / 2)],
+      latP95: lat[Math.floor(lat.length * 0.95)],
+      misses: s.pool.misses,
+      discontinuities: s.audio.discontinuities,
+      device: `${s.device.host} ${s.device.id}`,
+    }))
+    cap.close().then(() => process.exit(0))
+  })
+  return
+}
+if (args[0] === '--decibri') {
+  const { Microphone } = require(DECIBRI)
+  const mic = new Microphone({ sampleRate: 48000, channels: 2, framesPerBuffer: 1024 })
+  mic.on('data', () => {})
+  mic.on('error', (e) => {
+    console.error(`decibri: ${e.message}`)
+    process.exit(2)
+  })
+  console.log(JSON.stringify({ started: true }))
+  process.once('SIGTERM', () => {
+    mic.stop()
+    console.log(JSON.stringify({}))
+    process.exit(0)
+  })
   return
 }
 
-const seconds = opt('seconds', 30)
-const warmup = opt('warmup', 5)
-const rounds = opt('rounds', 1)
-const quick = args.includes('--quick')
+// ---- parent ----
+const seconds = opt('seconds', 10)
+const warmup = opt('warmup', 3)
+const rounds = opt('rounds', 3)
+const full = args.includes('--full')
+const mode = process.env.PCMTAP_AUDIO_SERVER || 'pulseaudio'
 const base = { sampleRate: 48000, channels: 2, format: 's16' }
-const configs = []
-for (const [host, device] of [['alsa', 'default'], ['pulseaudio', 'pcmtap_test.monitor']]) {
-  for (const bufferFrames of quick ? [undefined, 1024] : [undefined, 256, 512, 1024, 2048]) {
-    configs.push({ name: `${host} ${bufferFrames ?? 'default'}`, options: { ...base, host, device, bufferFrames } })
-  }
+const MONITOR = 'pcmtap_test.monitor'
+
+const arecord = (device) => ({
+  kind: 'arecord',
+  cmd: 'arecord',
+  argv: ['-q', '-D', device, '-f', 'S16_LE', '-r', '48000', '-c', '2', '--period-size=1024', '-t', 'raw', '/dev/null'],
+})
+const pcmtap = (options) => ({ kind: 'pcmtap', cmd: process.execPath, argv: [__filename, '--pcmtap', JSON.stringify({ ...base, ...options })] })
+
+/** Each group: a floor and the candidates compared with it. */
+const groups = [
+  { name: 'default input', floor: ['arecord -D default', arecord('default')], cands: [['pcmtap defaults', pcmtap({})]] },
+  {
+    name: 'loopback',
+    floor: [`arecord -D pulse:DEVICE=${MONITOR}`, arecord(`pulse:DEVICE=${MONITOR}`)],
+    cands: [['pcmtap loopback: true', pcmtap({ loopback: true })]],
+  },
+]
+let decibriSkip = null
+if (fs.existsSync(path.join(DECIBRI, 'package.json'))) {
+  groups[0].cands.push(['decibri 48k stereo', { kind: 'decibri', cmd: process.execPath, argv: [__filename, '--decibri'] }])
+} else {
+  decibriSkip = `decibri skipped: not installed in bench/node_modules (npm install --prefix bench)`
+}
+if (full) {
+  for (const bufferFrames of [256, 512, 2048]) groups[0].cands.push([`pcmtap bufferFrames ${bufferFrames}`, pcmtap({ bufferFrames })])
+  groups[0].cands.push(['pcmtap host pulseaudio', pcmtap({ host: 'pulseaudio', device: MONITOR })])
 }
 
-function runChild(cfg) {
-  return new Promise((resolve, reject) => {
-    const child = fork(__filename, ['--child', JSON.stringify({ ...cfg, seconds, warmup })], { env: process.env })
-    child.once('message', resolve)
-    child.once('exit', (code) => code !== 0 && reject(new Error(`${cfg.name}: exit ${code}`)))
-  })
+function ticks(pid) {
+  const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
+  return Number(f[11]) + Number(f[12]) // utime, stime
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+/** Runs one candidate alone: `{ client, server, report }` (CPU in % of one core). */
+async function measure(c, serverPids) {
+  const child = spawn(c.cmd, c.argv, { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (d) => (out += d))
+  child.stderr.on('data', (d) => (err += d))
+  const exited = new Promise((r) => child.once('exit', (code, sig) => r({ code, sig })))
+  await sleep(warmup * 1000)
+  if (child.exitCode !== null) throw new Error(`${c.argv.join(' ')} exited early: ${err}`)
+  const c0 = ticks(child.pid)
+  const s0 = serverPids.map(ticks)
+  const t0 = process.hrtime.bigint()
+  await sleep(seconds * 1000)
+  const c1 = ticks(child.pid)
+  const s1 = serverPids.map(ticks)
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9
+  child.kill('SIGTERM')
+  const { code, sig } = await exited
+  if (c.kind !== 'arecord' && code !== 0) throw new Error(`${c.kind} exit ${code ?? sig}: ${err}`)
+  const lines = out.trim().split('\n').filter(Boolean)
+  const report = lines.length ? JSON.parse(lines[lines.length - 1]) : {}
+  const pct = (t) => ((t / TICK) / wall) * 100
+  return { client: pct(c1 - c0), server: pct(s1.reduce((a, b) => a + b, 0) - s0.reduce((a, b) => a + b, 0)), report }
+}
+
+const med = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
+  return s.length ? s[Math.floor(s.length / 2)] : NaN
 }
 
 async function main() {
-  const script = path.join(__dirname, '..', 'scripts', 'audio-server.sh')
   let wasRunning = true
   try {
-    execFileSync('bash', [script, 'status'])
+    execFileSync('bash', [SCRIPT, 'status'])
   } catch {
     wasRunning = false
   }
-  if (!wasRunning) process.on('exit', () => execFileSync('bash', [script, 'stop']))
-  const out = execFileSync('bash', [script, 'start'], { encoding: 'utf8' })
+  if (!wasRunning) process.on('exit', () => execFileSync('bash', [SCRIPT, 'stop']))
+  const out = execFileSync('bash', [SCRIPT, 'start'], { encoding: 'utf8' })
   for (const m of out.matchAll(/^export (\w+)=(.*)$/gm)) process.env[m[1]] = m[2]
-  const sine = execFileSync('pactl', ['load-module', 'module-sine', 'sink=pcmtap_test', 'frequency=1000', 'rate=48000'], { encoding: 'utf8' }).trim()
-  const results = new Map(configs.map((c) => [c.name, []]))
+  const serverPids = execFileSync('bash', [SCRIPT, 'pids'], { encoding: 'utf8' }).trim().split(/\s+/).map(Number)
+  execFileSync('bash', [SCRIPT, 'tone-start'])
+  const results = new Map()
   try {
     for (let r = 0; r < rounds; r++) {
-      const order = configs.map((_, i) => configs[(i + r) % configs.length])
-      for (const cfg of order) results.get(cfg.name).push(await runChild(cfg))
+      for (const g of groups) {
+        const list = [g.floor, ...g.cands]
+        const order = list.map((_, i) => list[(i + r) % list.length])
+        const round = {}
+        for (const [name, c] of order) round[name] = await measure(c, serverPids)
+        for (const [name] of list) {
+          const key = `${g.name}|${name}`
+          if (!results.has(key)) results.set(key, [])
+          results.get(key).push({ ...round[name], ratio: round[name].client / round[g.floor[0]].client, serverRatio: round[name].server / round[g.floor[0]].server })
+        }
+      }
     }
   } finally {
-    execFileSync('pactl', ['unload-module', sine])
+    execFileSync('bash', [SCRIPT, 'tone-stop'])
   }
-  const med = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-  console.log(`pcmtap device capture cost: ${os.cpus().length} cores, Node ${process.version}, ${seconds} s measured after ${warmup} s warm-up, median of ${rounds} interleaved round(s)`)
-  console.log('| host | bufferFrames | CPU % of one core | latency median ms | latency p95 ms | misses | discontinuities |')
-  console.log('| --- | --- | --- | --- | --- | --- | --- |')
-  for (const cfg of configs) {
-    const rs = results.get(cfg.name)
-    const [host, buf] = cfg.name.split(' ')
-    console.log(`| ${host} | ${buf} | ${med(rs.map((x) => x.cpu)).toFixed(2)} | ${med(rs.map((x) => x.latMedian)).toFixed(1)} | ${med(rs.map((x) => x.latP95)).toFixed(1)} | ${rs.reduce((n, x) => n + x.misses, 0)} | ${rs.reduce((n, x) => n + x.discontinuities, 0)} |`)
+  console.log(`device capture cost on ${mode}: ${os.cpus().length} cores, Node ${process.version}, 48 kHz stereo s16, ${seconds} s measured after ${warmup} s warm-up, medians of ${rounds} interleaved round(s)`)
+  console.log('| path | candidate | client CPU % | vs floor | server CPU % | server vs floor | latency median / p95 ms | misses | discontinuities |')
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
+  for (const g of groups) {
+    for (const [name] of [g.floor, ...g.cands]) {
+      const rs = results.get(`${g.name}|${name}`)
+      const rep = rs.map((x) => x.report)
+      const lat = rep[0].latMedian === undefined ? '-' : `${med(rep.map((x) => x.latMedian)).toFixed(1)} / ${med(rep.map((x) => x.latP95)).toFixed(1)}`
+      const sum = (k) => (rep[0][k] === undefined ? '-' : rep.reduce((n, x) => n + x[k], 0))
+      console.log(`| ${g.name} | ${name} | ${med(rs.map((x) => x.client)).toFixed(2)} | ${med(rs.map((x) => x.ratio)).toFixed(2)}x | ${med(rs.map((x) => x.server)).toFixed(2)} | ${med(rs.map((x) => x.serverRatio)).toFixed(2)}x | ${lat} | ${sum('misses')} | ${sum('discontinuities')} |`)
+    }
   }
+  for (const g of groups) {
+    for (const [name] of g.cands) {
+      const d = results.get(`${g.name}|${name}`)[0].report.device
+      if (d) console.log(`${name}: opened ${d}`)
+    }
+  }
+  if (decibriSkip) console.log(decibriSkip)
 }
 
 main().catch((e) => {

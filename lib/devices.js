@@ -14,14 +14,17 @@ function checkHost(host, name) {
 }
 
 /**
- * Devices of a host (default: the platform's). `kind` filters 'input' | 'output' | 'monitor'.
- * ALSA devices get a `defaultConfig` only with `probe: true` (reading it opens the PCM).
+ * Devices of a host (default: the platform's), as users know them: on Linux with a PulseAudio or
+ * PipeWire server, its sources and sink monitors with their descriptions. `kind` filters
+ * 'input' | 'output' | 'monitor'; `all` adds ALSA plugin PCMs and server sinks. ALSA devices get
+ * a `defaultConfig` only with `probe: true` (reading it opens the PCM).
  */
 function listDevices(options) {
-  const { host, kind, probe = false } = checkOptions(options, { host: 1, kind: 1, probe: 1 })
+  const { host, kind, probe = false, all = false } = checkOptions(options, { host: 1, kind: 1, probe: 1, all: 1 })
   if (kind !== undefined && !KINDS.includes(kind)) throw invalidValue('kind', "one of 'input', 'output', 'monitor'", kind)
   bool('probe', probe)
-  return callNative(() => native.listDevices(checkHost(host, 'host'), kind, probe)).map(withNullConfig)
+  bool('all', all)
+  return callNative(() => native.listDevices(checkHost(host, 'host'), kind, probe, all)).map(withNullConfig)
 }
 
 /** `defaultConfig: null` when unknown (native leaves the key out). */

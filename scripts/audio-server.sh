@@ -7,6 +7,8 @@
 #   scripts/audio-server.sh env       print the `export ...` lines
 #   scripts/audio-server.sh status    exit 0 if it runs
 #   scripts/audio-server.sh stop      stop it by the pid in its pid file (never by name)
+#   scripts/audio-server.sh pids      print the server's pids (for CPU accounting)
+#   scripts/audio-server.sh tone-start | tone-stop   a 1 kHz sine (amplitude 0.5) into the sink
 #
 # State lives in $PCMTAP_AUDIO_DIR (default /tmp/pcmtap-audio). Sink: pcmtap_test (48 kHz,
 # stereo, s16le); default source: pcmtap_test.monitor. Diagnostics go to stderr.
@@ -27,10 +29,17 @@ pid_of() {
   [[ -s $f ]] && cat "$f"
 }
 
+# Alive and not a zombie (a killed daemon can stay a zombie for a while where PID 1 reaps late).
+alive() {
+  local state
+  state=$(sed 's/^.*) \(.\).*$/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n $state && $state != Z && $state != X ]]
+}
+
 running() {
   local pid
   pid=$(pid_of) || return 1
-  kill -0 "$pid" 2>/dev/null
+  alive "$pid"
 }
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
@@ -57,7 +66,7 @@ start() {
   install_packages
   mkdir -p "$D/run" "$D/config"
   chmod 700 "$D/run" "$D/config"
-  rm -f "$D/native" "$D/run/pulse/pid"
+  rm -f "$D/native" "$D/run/pulse/pid" "$D/tone.module"
   cat >"$D/server.pa" <<PA
 .fail
 load-module module-native-protocol-unix auth-anonymous=1 socket=$D/native
@@ -88,12 +97,25 @@ PA
 stop() {
   local pid
   pid=$(pid_of) || return 0
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     kill "$pid"
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+    for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.05; done
+    if alive "$pid"; then kill -9 "$pid"; fi
   fi
   rm -f "$D/run/pulse/pid"
+}
+
+tone_start() {
+  export PULSE_SERVER="unix:$D/native" PULSE_COOKIE="$D/config/pulse/cookie"
+  [[ -s $D/tone.module ]] && return 0
+  pactl load-module module-sine sink=pcmtap_test frequency=1000 rate=48000 >"$D/tone.module"
+}
+
+tone_stop() {
+  export PULSE_SERVER="unix:$D/native" PULSE_COOKIE="$D/config/pulse/cookie"
+  [[ -s $D/tone.module ]] || return 0
+  pactl unload-module "$(cat "$D/tone.module")" || true
+  rm -f "$D/tone.module"
 }
 
 case "${1:-}" in
@@ -102,5 +124,8 @@ case "${1:-}" in
   stop) stop ;;
   env) env_lines ;;
   status) running ;;
-  *) echo "usage: $0 install|start|stop|env|status" >&2; exit 2 ;;
+  pids) pid_of ;;
+  tone-start) tone_start ;;
+  tone-stop) tone_stop ;;
+  *) echo "usage: $0 install|start|stop|env|status|pids|tone-start|tone-stop" >&2; exit 2 ;;
 esac

@@ -65,4 +65,25 @@ function play(file) {
   return run('paplay', ['-d', 'pcmtap_test', file])
 }
 
-module.exports = { ensureAudioServer, skipReason, tone, unloadModule, play }
+/** What `pactl` says: `{ sources: [{ name, description, monitorOf }], sinks, defaultSource, defaultSink }`. */
+async function pactlState() {
+  const blocks = (text) =>
+    text.split(/\n(?=\S)/).filter((b) => /Name:/.test(b)).map((b) => {
+      const field = (k) => (b.match(new RegExp(`^\\s*${k}: (.*)$`, 'm')) || [])[1]
+      const monitorOf = field('Monitor of Sink')
+      return { name: field('Name'), description: field('Description'), monitorOf: monitorOf === 'n/a' ? null : monitorOf ?? null }
+    })
+  const info = await run('pactl', ['info'])
+  return {
+    sources: blocks(await run('pactl', ['list', 'sources'])),
+    sinks: blocks(await run('pactl', ['list', 'sinks'])),
+    defaultSource: (info.match(/^Default Source: (.*)$/m) || [])[1],
+    defaultSink: (info.match(/^Default Sink: (.*)$/m) || [])[1],
+  }
+}
+
+function pactl(...args) {
+  return run('pactl', args)
+}
+
+module.exports = { ensureAudioServer, skipReason, tone, unloadModule, play, pactlState, pactl }

@@ -22,9 +22,8 @@ async function capture(options, seconds, { onStart } = {}) {
   let first = null
   let frames = 0
   let discontinuities = 0
-  const t0 = performance.now()
   cap.on('data', (buf, info) => {
-    if (first === null) first = performance.now() - t0
+    if (first === null) first = performance.now()
     frames += info.frames
     if (info.discontinuity) discontinuities++
     const v = options.format === 'f32'
@@ -38,9 +37,11 @@ async function capture(options, seconds, { onStart } = {}) {
   const errors = []
   cap.on('error', (e) => errors.push(e))
   await cap.start()
+  // The stream runs from just before start() resolves: frames are checked against this span.
+  const t1 = performance.now()
   if (onStart) await onStart()
   await new Promise((r) => setTimeout(r, seconds * 1000))
-  const elapsed = (performance.now() - t0) / 1000
+  const elapsed = (performance.now() - t1) / 1000
   await cap.stop()
   const stats = cap.stats()
   await cap.close()
@@ -50,7 +51,8 @@ async function capture(options, seconds, { onStart } = {}) {
     all.set(c, at)
     at += c.length
   }
-  return { samples: all, first, frames, elapsed, rate, discontinuities, stats, errors }
+  // first: the first packet after start() resolved (negative: before it resolved).
+  return { samples: all, first: first - t1, frames, elapsed, rate, discontinuities, stats, errors }
 }
 
 const toneCases = [
@@ -161,7 +163,8 @@ test('device errors carry stable codes', async (t) => {
     { kind: mon.kind, isDefault: mon.isDefault, defaultConfig: mon.defaultConfig },
     { kind: 'monitor', isDefault: true, defaultConfig: { sampleRate: 48000, channels: 2, format: 'i16' } },
   )
-  assert.ok(list.some((d) => d.id === 'pulseaudio:pcmtap_test' && d.kind === 'output'))
+  assert.ok(!list.some((d) => d.kind === 'output'), 'a sink is not capturable: listed only with all')
+  assert.ok(listDevices({ host: 'pulseaudio', all: true }).some((d) => d.id === 'pulseaudio:pcmtap_test' && d.kind === 'output'))
   assert.ok(listDevices({ host: 'pulseaudio', kind: 'monitor' }).every((d) => d.kind === 'monitor'))
 })
 

@@ -1,15 +1,22 @@
-//! Device discovery: listing, the default device, and resolving the `device` option (an id, a
-//! case-insensitive name substring, or the default) and `loopback: true` to a cpal device.
+//! Device discovery: the devices of a host as users know them, listing and the default device.
 //!
-//! Threads: JS thread. Listing avoids opening devices where the host allows: ALSA lists from
-//! its hints and opens a PCM only to read its default config when `probe` is set; PulseAudio
-//! answers from the server.
+//! On the ALSA host (Linux's default) with a PulseAudio or PipeWire server answering, the
+//! devices are the server's sources and sink monitors, opened through the ALSA `pulse` plugin
+//! by name (`pulse:DEVICE=<source>`, the cheapest measured path, see `bench/cpu.js`), with the
+//! server's descriptions and its default source. ALSA's plugin PCMs (`null`, `upmix`, `pulse`,
+//! …) are hidden unless `all` is asked; hardware (`hw:`/`plughw:`) stays visible. On the
+//! PulseAudio host the same sources are opened by cpal's native client. Resolving the `device`
+//! option against these lists is in `resolve.rs`.
+//!
+//! Threads: JS thread. ALSA lists from its hints and opens a PCM only to read its default
+//! config when `probe` is set; the server answers from its own state.
 
 use cpal::traits::{DeviceTrait, HostTrait};
-use cpal::{DeviceDirection, SampleFormat};
+use cpal::{DeviceDirection, DeviceId, HostId, SampleFormat};
 
 use super::hosts::{convert_error, open_host};
-use crate::error::{Error, ErrorKind};
+use super::server::{self, ServerInfo};
+use crate::error::Error;
 
 /// A device config as reported to JS.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,7 +28,9 @@ pub struct ConfigInfo {
 
 #[derive(Clone, Debug)]
 pub struct DeviceInfo {
+    /// `"<host>:<name>"`: opens as `device` with no other option, stable across calls.
     pub id: String,
+    /// The human name (the server's description where there is one).
     pub name: String,
     pub host: String,
     /// `'input'`, `'output'` or `'monitor'` (a sink monitor: what an output plays).
@@ -36,192 +45,223 @@ pub enum DeviceSpec {
     Default,
     /// `{ id }`: an exact device id (`"<host>:<name>"`).
     Id(String),
-    /// A string: an exact id, else a case-insensitive substring of exactly one device's name or id.
+    /// A string: an exact id or name, else a case-insensitive substring of exactly one listed
+    /// device's name or id.
     Query(String),
+}
+
+/// One device of a host's catalog.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub info: DeviceInfo,
+    /// The host's own name for it (an ALSA PCM name, a server source name).
+    pub key: String,
+    /// What cpal opens.
+    pub cpal_id: DeviceId,
+    /// Listed without `all`: capturable, and not an ALSA plugin PCM.
+    pub visible: bool,
 }
 
 pub fn format_name(f: SampleFormat) -> String {
     f.to_string().to_ascii_lowercase()
 }
 
-fn id_of(d: &cpal::Device) -> String {
-    d.id().map(|i| i.to_string()).unwrap_or_default()
+/// The ALSA PCM name that opens a server source through the `pulse` plugin.
+pub fn pulse_pcm(source: &str) -> String {
+    format!("pulse:DEVICE={source}")
 }
 
-fn kind_of(d: &cpal::Device, id: &str) -> &'static str {
-    let direction = d
-        .description()
-        .map(|x| x.direction())
-        .unwrap_or(DeviceDirection::Unknown);
-    if id.starts_with("pulseaudio:") && id.ends_with(".monitor") {
-        "monitor"
-    } else if matches!(direction, DeviceDirection::Output) {
-        "output"
-    } else {
-        "input"
+fn config_of(c: cpal::SupportedStreamConfig) -> ConfigInfo {
+    ConfigInfo {
+        sample_rate: c.sample_rate(),
+        channels: c.channels(),
+        format: format_name(c.sample_format()),
     }
 }
 
-fn supports(d: &cpal::Device, kind: &str) -> bool {
-    let direction = d
-        .description()
-        .map(|x| x.direction())
-        .unwrap_or(DeviceDirection::Unknown);
-    match kind {
-        "output" => !matches!(direction, DeviceDirection::Input),
-        _ => !matches!(direction, DeviceDirection::Output),
-    }
-}
-
-fn info(host: &cpal::Host, d: &cpal::Device, default_ids: &[String], probe: bool) -> DeviceInfo {
-    let id = id_of(d);
-    let kind = kind_of(d, &id);
-    let host_name = host.id().to_string();
-    let name = d
-        .description()
-        .map(|x| x.name().to_string())
-        .unwrap_or_else(|_| id.clone());
-    let default_config = if probe || host_name != "alsa" {
-        let cfg = if kind == "output" {
-            d.default_output_config()
-        } else {
-            d.default_input_config()
-        };
-        cfg.ok().map(|c| ConfigInfo {
-            sample_rate: c.sample_rate(),
-            channels: c.channels(),
-            format: format_name(c.sample_format()),
-        })
-    } else {
-        None
-    };
-    DeviceInfo {
-        is_default: default_ids.contains(&id),
-        id,
-        name,
-        host: host_name,
-        kind,
-        default_config,
-    }
-}
-
-/// Lists the devices of a host (`None`: the default host), optionally of one kind.
-pub fn list(host: Option<&str>, kind: Option<&str>, probe: bool) -> Result<Vec<DeviceInfo>, Error> {
-    let h = open_host(host)?;
-    let defaults: Vec<String> = [h.default_input_device(), h.default_output_device()]
+fn server_entries(host: HostId, server: &ServerInfo) -> Vec<Entry> {
+    server
+        .nodes
         .iter()
-        .flatten()
-        .map(id_of)
+        .map(|n| {
+            let name = match host {
+                HostId::Alsa => pulse_pcm(&n.name),
+                _ => n.name.clone(),
+            };
+            let cpal_id = DeviceId::new(host, &name);
+            Entry {
+                info: DeviceInfo {
+                    id: cpal_id.to_string(),
+                    name: n.description.clone(),
+                    host: host.to_string(),
+                    kind: match (n.sink, n.monitor) {
+                        (true, _) => "output",
+                        (false, true) => "monitor",
+                        (false, false) => "input",
+                    },
+                    is_default: !n.sink && server.default_source.as_deref() == Some(&n.name),
+                    default_config: n.config.clone(),
+                },
+                key: n.name.clone(),
+                cpal_id,
+                visible: !n.sink,
+            }
+        })
+        .collect()
+}
+
+fn is_hardware(pcm: &str) -> bool {
+    pcm.starts_with("hw:") || pcm.starts_with("plughw:")
+}
+
+fn alsa_entries(h: &cpal::Host, with_server: bool, probe: bool) -> Result<Vec<Entry>, Error> {
+    let mut devices: Vec<cpal::Device> = h
+        .devices()
+        .map_err(|e| convert_error(&e, true, "cannot list devices"))?
         .collect();
+    // ALSA's hints do not always name `default`; cpal's default device is that PCM.
+    if let Some(d) = h.default_input_device() {
+        if !devices.iter().any(|x| x.id().ok() == d.id().ok()) {
+            devices.insert(0, d);
+        }
+    }
+    Ok(devices
+        .into_iter()
+        .filter_map(|d| {
+            let cpal_id = d.id().ok()?;
+            let key = cpal_id.id().to_string();
+            let desc = d.description().ok();
+            let output = desc
+                .as_ref()
+                .is_some_and(|x| matches!(x.direction(), DeviceDirection::Output));
+            // Without a server, ALSA's `default` is the default input.
+            let default = !with_server && key == "default";
+            let config = (probe && !output)
+                .then(|| d.default_input_config().ok().map(config_of))
+                .flatten();
+            Some(Entry {
+                info: DeviceInfo {
+                    id: cpal_id.to_string(),
+                    name: desc.map(|x| x.name().to_string()).unwrap_or(key.clone()),
+                    host: "alsa".into(),
+                    kind: if output { "output" } else { "input" },
+                    is_default: default,
+                    default_config: config,
+                },
+                visible: !output && (default || is_hardware(&key)),
+                key,
+                cpal_id,
+            })
+        })
+        .collect())
+}
+
+/// Every device of a host, visible or not. `server`: the server's answer, if one answered
+/// (`None` asks it here where the host needs it).
+pub fn catalog(
+    h: &cpal::Host,
+    server: Option<&ServerInfo>,
+    probe: bool,
+) -> Result<Vec<Entry>, Error> {
+    let asked;
+    let server = match (server, h.id()) {
+        (Some(s), _) => Some(s),
+        (None, HostId::PulseAudio) => {
+            asked = server::query_on(h);
+            asked.as_ref()
+        }
+        (None, _) => {
+            asked = server::query();
+            asked.as_ref()
+        }
+    };
+    // Which hosts exist depends on the platform and features: the catch-all is unreachable on
+    // Linux builds without JACK.
+    #[allow(unreachable_patterns)]
+    match h.id() {
+        HostId::Alsa => {
+            let mut all = server
+                .map(|s| server_entries(HostId::Alsa, s))
+                .unwrap_or_default();
+            all.extend(alsa_entries(h, server.is_some(), probe)?);
+            Ok(all)
+        }
+        HostId::PulseAudio => Ok(server
+            .map(|s| server_entries(HostId::PulseAudio, s))
+            .unwrap_or_default()),
+        _ => Ok(generic_entries(h)?),
+    }
+}
+
+/// Hosts without a server in front (WASAPI, CoreAudio, JACK): every device, as cpal lists it.
+fn generic_entries(h: &cpal::Host) -> Result<Vec<Entry>, Error> {
+    let default_in = h.default_input_device().and_then(|d| d.id().ok());
     let devices = h
         .devices()
         .map_err(|e| convert_error(&e, true, "cannot list devices"))?;
     Ok(devices
-        .filter(|d| match kind {
-            None => true,
-            Some("output") => supports(d, "output"),
-            Some("monitor") => kind_of(d, &id_of(d)) == "monitor",
-            Some(_) => supports(d, "input"),
+        .filter_map(|d| {
+            let cpal_id = d.id().ok()?;
+            let desc = d.description().ok();
+            let output = desc
+                .as_ref()
+                .is_some_and(|x| matches!(x.direction(), DeviceDirection::Output));
+            let config = if output {
+                d.default_output_config()
+            } else {
+                d.default_input_config()
+            };
+            Some(Entry {
+                info: DeviceInfo {
+                    id: cpal_id.to_string(),
+                    name: desc
+                        .map(|x| x.name().to_string())
+                        .unwrap_or(cpal_id.id().to_string()),
+                    host: h.id().to_string(),
+                    kind: if output { "output" } else { "input" },
+                    is_default: default_in.as_ref() == Some(&cpal_id),
+                    default_config: config.ok().map(config_of),
+                },
+                key: cpal_id.id().to_string(),
+                visible: true,
+                cpal_id,
+            })
         })
-        .map(|d| info(&h, &d, &defaults, probe))
+        .collect())
+}
+
+/// Lists the devices of a host (`None`: the default host), optionally of one kind; plugin PCMs
+/// and sinks only with `all`.
+pub fn list(
+    host: Option<&str>,
+    kind: Option<&str>,
+    probe: bool,
+    all: bool,
+) -> Result<Vec<DeviceInfo>, Error> {
+    let h = open_host(host)?;
+    Ok(catalog(&h, None, probe)?
+        .into_iter()
+        .filter(|e| all || e.visible)
+        .filter(|e| kind.is_none_or(|k| e.info.kind == k))
+        .map(|e| e.info)
         .collect())
 }
 
 /// The default input device of a host, if it has one.
 pub fn default_device(host: Option<&str>) -> Result<Option<DeviceInfo>, Error> {
     let h = open_host(host)?;
-    let d = h.default_input_device();
-    Ok(d.map(|d| {
-        let id = id_of(&d);
-        info(&h, &d, &[id], true)
-    }))
-}
-
-/// Resolves the capture device. `loopback`: what the machine plays (the default sink's monitor
-/// on PulseAudio; the default output device elsewhere, e.g. WASAPI loopback).
-pub fn find(h: &cpal::Host, spec: &DeviceSpec, loopback: bool) -> Result<cpal::Device, Error> {
-    let not_found = |what: String| {
-        let names: Vec<String> = h
-            .devices()
-            .map(|ds| {
-                ds.filter(|d| supports(d, "input"))
-                    .map(|d| format!("{} ({})", id_of(&d), name_of(&d)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        Error::new(
-            ErrorKind::DeviceNotFound,
-            format!("{what}; available: {}", names.join(", ")),
-        )
+    let Some(mut e) = catalog(&h, None, false)?
+        .into_iter()
+        .find(|e| e.info.is_default)
+    else {
+        return Ok(None);
     };
-    if loopback {
-        let sink = h
-            .default_output_device()
-            .ok_or_else(|| not_found("no default output device to loop back".into()))?;
-        if h.id().to_string() != "pulseaudio" {
-            return Ok(sink);
-        }
-        let monitor = format!("{}.monitor", id_of(&sink));
-        return h
-            .devices()
-            .ok()
-            .and_then(|mut ds| ds.find(|d| id_of(d) == monitor))
-            .ok_or_else(|| {
-                not_found(format!(
-                    "no monitor source '{monitor}' for the default sink"
-                ))
-            });
+    if e.info.default_config.is_none() {
+        // Probe this one device only (an ALSA PCM: reading its config opens it).
+        e.info.default_config = h
+            .device_by_id(&e.cpal_id)
+            .and_then(|d| d.default_input_config().ok())
+            .map(config_of);
     }
-    let all: Vec<cpal::Device> = match spec {
-        DeviceSpec::Default => {
-            return h
-                .default_input_device()
-                .ok_or_else(|| not_found("no default input device".into()))
-        }
-        _ => h
-            .devices()
-            .map_err(|e| convert_error(&e, true, "cannot list devices"))?
-            .collect(),
-    };
-    let (query, exact_only) = match spec {
-        DeviceSpec::Id(id) => (id.as_str(), true),
-        DeviceSpec::Query(q) => (q.as_str(), false),
-        DeviceSpec::Default => unreachable!("handled above"),
-    };
-    if let Some(d) = all.iter().find(|d| id_of(d) == query) {
-        return Ok(d.clone());
-    }
-    if exact_only {
-        return Err(not_found(format!("no device with id '{query}'")));
-    }
-    let q = query.to_lowercase();
-    let matches: Vec<&cpal::Device> = all
-        .iter()
-        .filter(|d| supports(d, "input"))
-        .filter(|d| name_of(d).to_lowercase().contains(&q) || id_of(d).to_lowercase().contains(&q))
-        .collect();
-    match matches.as_slice() {
-        [one] => Ok((*one).clone()),
-        [] => Err(not_found(format!("no input device matches '{query}'"))),
-        many => {
-            let names: Vec<String> = many
-                .iter()
-                .map(|d| format!("{} ({})", id_of(d), name_of(d)))
-                .collect();
-            Err(Error::new(
-                ErrorKind::DeviceAmbiguous,
-                format!(
-                    "'{query}' matches {} devices: {}; use an id",
-                    many.len(),
-                    names.join(", ")
-                ),
-            ))
-        }
-    }
-}
-
-fn name_of(d: &cpal::Device) -> String {
-    d.description()
-        .map(|x| x.name().to_string())
-        .unwrap_or_default()
+    Ok(Some(e.info))
 }

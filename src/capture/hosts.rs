@@ -4,6 +4,8 @@
 //! Threads: JS thread (opening hosts and devices), except [`map_error`], also used from cpal's
 //! error callback.
 
+use std::sync::Arc;
+
 use crate::error::{Error, ErrorKind};
 
 /// Names of the hosts compiled into this build, available or not.
@@ -29,9 +31,9 @@ pub fn default_host_name() -> String {
 }
 
 /// Opens a host by name (`None`: the default, see [`default_host`]).
-pub fn open_host(name: Option<&str>) -> Result<cpal::Host, Error> {
+pub fn open_host(name: Option<&str>) -> Result<Arc<cpal::Host>, Error> {
     let Some(name) = name else {
-        return Ok(default_host());
+        return Ok(Arc::new(default_host()));
     };
     let compiled = compiled_hosts();
     let id: cpal::HostId = name.parse().map_err(|_| {
@@ -43,7 +45,12 @@ pub fn open_host(name: Option<&str>) -> Result<cpal::Host, Error> {
             ),
         )
     })?;
-    cpal::host_from_id(id).map_err(|e| {
+    let opened = if id == cpal::HostId::PulseAudio {
+        super::server::shared_host()
+    } else {
+        cpal::host_from_id(id).map(Arc::new)
+    };
+    opened.map_err(|e| {
         Error::new(
             ErrorKind::HostUnavailable,
             format!("host '{name}' is not available here: {e}"),

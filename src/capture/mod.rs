@@ -3,6 +3,8 @@
 
 mod devices;
 mod hosts;
+mod resolve;
+mod server;
 mod stream;
 
 pub use devices::{default_device, list, ConfigInfo, DeviceInfo, DeviceSpec};

@@ -11,6 +11,7 @@
 //! the device offers it at that rate, else its default type. pcmtap then converts: format,
 //! channels (average down, duplicate up, or `channelMap`) and rate (sinc resampler).
 
+use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::Thread;
@@ -19,8 +20,10 @@ use std::time::Duration;
 use cpal::traits::{DeviceTrait, StreamTrait};
 use cpal::{BufferSize, SampleFormat, SupportedBufferSize};
 
-use super::devices::{find, format_name, DeviceSpec};
-use super::hosts::{convert_error, is_transient, open_host};
+use super::devices::{format_name, DeviceSpec};
+use super::hosts::{convert_error, is_transient};
+use super::resolve::{resolve, Resolved};
+use super::server;
 use crate::core::{Chain, ChannelMap, Counters, MissPolicy, OutputFormat, Packetizer, Pipeline};
 use crate::error::{Error, ErrorKind};
 
@@ -33,7 +36,7 @@ const STALL_NS: u64 = 3_000_000_000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeviceConfig {
-    /// `None`: the platform default host (or PulseAudio for loopback on Linux).
+    /// `None`: the host the device id names, else the platform default host.
     pub host: Option<String>,
     pub device: DeviceSpec,
     pub loopback: bool,
@@ -58,6 +61,7 @@ pub struct OpenedDevice {
 
 pub struct DeviceSource {
     stream: cpal::Stream,
+    pipeline: Arc<Pipeline>,
     pub opened: OpenedDevice,
 }
 
@@ -67,19 +71,14 @@ impl DeviceSource {
         pipeline: Arc<Pipeline>,
         relay: Thread,
     ) -> Result<Self, Error> {
-        let host_name = match (&cfg.host, cfg.loopback) {
-            (Some(h), _) => Some(h.as_str()),
-            (None, true) if cfg!(target_os = "linux") => Some("pulseaudio"),
-            (None, _) => None,
-        };
-        let host = open_host(host_name)?;
-        let device = find(&host, &cfg.device, cfg.loopback)?;
-        let id = device.id().map(|i| i.to_string()).unwrap_or_default();
-        let name = device
-            .description()
-            .map(|d| d.name().to_string())
-            .unwrap_or_else(|_| id.clone());
-        let output_loopback = cfg.loopback && host.id().to_string() != "pulseaudio";
+        let Resolved {
+            host,
+            device,
+            id,
+            name,
+            output_loopback,
+            server_socket,
+        } = resolve(cfg.host.as_deref(), &cfg.device, cfg.loopback)?;
         let default = if output_loopback {
             device.default_output_config()
         } else {
@@ -142,6 +141,10 @@ impl DeviceSource {
             buffer_size,
         };
         let data_cb = data_callback(pipeline.clone(), relay.clone(), chain, rate);
+        let lost = server_lost(server_socket);
+        if let Some(probe) = lost.clone() {
+            let _ = pipeline.liveness.set(Box::new(move || probe()));
+        }
         let err_pipeline = pipeline.clone();
         let err_cb = move |e: cpal::Error| {
             if is_transient(&e) {
@@ -149,8 +152,14 @@ impl DeviceSource {
                     Counters::add(&err_pipeline.counters.xruns, 1);
                 }
                 err_pipeline.gap_pending.store(true, Ordering::Release);
-            } else {
-                err_pipeline.fail(convert_error(&e, false, "capture failed"));
+            } else if err_pipeline.is_running() {
+                // The first fatal error only (a dead plugin repeats its error on every poll).
+                // A server that went away is DEVICE_LOST whatever the plugin's errno says.
+                let err = lost
+                    .as_ref()
+                    .and_then(|probe| probe())
+                    .unwrap_or_else(|| convert_error(&e, false, "capture failed"));
+                err_pipeline.fail(err);
                 relay.unpark();
             }
         };
@@ -170,15 +179,23 @@ impl DeviceSource {
         stream
             .play()
             .map_err(|e| convert_error(&e, true, &format!("cannot start '{id}'")))?;
-        Ok(Self { stream, opened })
+        Ok(Self {
+            stream,
+            pipeline,
+            opened,
+        })
     }
 
     /// Stops the stream. Dropping it drops the callback's packetizer, which delivers the last,
-    /// partial packet and wakes the relay. A host can block in its teardown when its server is
-    /// gone (ALSA's PulseAudio plugin does), so the drop runs on a helper thread and is waited
-    /// for at most [`STOP_WAIT`]; past that the stream is left to its thread and stop() returns.
+    /// partial packet and wakes the relay. The drop runs on a helper thread: a host can block in
+    /// its teardown when its server is gone, and the JS thread must never wait for that. A live
+    /// stream is waited for at most [`STOP_WAIT`] (so the last packet is delivered); a capture
+    /// that already failed (its device or server lost) is not waited for at all.
     pub fn stop(self) {
-        let stream = self.stream;
+        let Self {
+            stream, pipeline, ..
+        } = self;
+        let failed = !pipeline.errors.is_empty();
         let (tx, rx) = std::sync::mpsc::channel::<()>();
         let spawned = std::thread::Builder::new()
             .name("pcmtap-stream-drop".into())
@@ -187,10 +204,26 @@ impl DeviceSource {
                 drop(stream);
                 let _ = tx.send(());
             });
-        if spawned.is_ok() {
+        if spawned.is_ok() && !failed {
             let _ = rx.recv_timeout(STOP_WAIT);
         }
     }
+}
+
+/// A probe saying whether the sound server behind `socket` went away (`Some(DeviceLost)`).
+fn server_lost(socket: Option<PathBuf>) -> Option<Arc<dyn Fn() -> Option<Error> + Send + Sync>> {
+    let socket = socket?;
+    Some(Arc::new(move || {
+        (!server::accepts(&socket)).then(|| {
+            Error::new(
+                ErrorKind::DeviceLost,
+                format!(
+                    "the sound server went away: nothing accepts connections on {}",
+                    socket.display()
+                ),
+            )
+        })
+    }))
 }
 
 /// The sample type to open: the one matching the output when the device offers it at `rate`

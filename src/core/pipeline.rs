@@ -7,6 +7,7 @@
 //! external Buffer's finalizer hint.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use crossbeam_queue::ArrayQueue;
@@ -91,6 +92,12 @@ impl Counters {
     }
 }
 
+/// See [`Pipeline::liveness`].
+pub type Liveness = Box<dyn Fn() -> Option<Error> + Send + Sync>;
+
+/// A server-backed source silent this long gets its liveness probed (each relay tick).
+pub const PROBE_AFTER_NS: u64 = 300_000_000;
+
 pub struct Pipeline {
     pub pool: Pool,
     pub ready: ArrayQueue<Descriptor>,
@@ -115,6 +122,10 @@ pub struct Pipeline {
     /// Set once the capture is closed: the producer is gone for good and the slot memory is
     /// freed as soon as no slot is out (JS thread).
     pub closed: AtomicBool,
+    /// Liveness probe of a server-backed source, run by the relay once the source has been
+    /// silent for [`PROBE_AFTER_NS`]: `Some(error)` means the server is gone (the capture fails
+    /// with it). Set once before the source starts; runs on the relay thread, never blocks long.
+    pub liveness: OnceLock<Liveness>,
     next_seq: AtomicU64,
     epoch: Instant,
 }
@@ -152,6 +163,7 @@ impl Pipeline {
             last_data_ns: AtomicU64::new(0),
             drop_pending: AtomicBool::new(false),
             closed: AtomicBool::new(false),
+            liveness: OnceLock::new(),
             next_seq: AtomicU64::new(0),
             epoch: Instant::now(),
         })
@@ -218,6 +230,17 @@ impl Pipeline {
                 .now_ns()
                 .saturating_sub(self.last_data_ns.load(Ordering::Acquire))
                 > limit
+    }
+
+    /// The liveness probe's verdict when the source has been silent long enough to ask.
+    pub fn probe_liveness(&self) -> Option<Error> {
+        let probe = self.liveness.get()?;
+        let silent = self
+            .now_ns()
+            .saturating_sub(self.last_data_ns.load(Ordering::Acquire));
+        (self.is_running() && silent > PROBE_AFTER_NS)
+            .then(probe)
+            .flatten()
     }
 
     pub fn is_running(&self) -> bool {

@@ -7,7 +7,9 @@
 //! `scheduled` flag (false -> true); the JS thread clears the flag *before* draining, so a packet
 //! queued during a drain always causes another call and no wake-up is lost.
 //! It also runs the stall watchdog: a device that stops delivering without reporting an error
-//! (ALSA's PulseAudio plugin when the server dies) is reported as `DeviceLost`.
+//! (ALSA's PulseAudio plugin when the server dies) is reported as `DeviceLost`, within a relay
+//! tick of its liveness probe saying so (a server-backed source silent for 300 ms), else after
+//! the stall limit.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -48,7 +50,9 @@ impl Relay {
                     // Timeout only as a safety net; the producer unparks on every completed packet.
                     std::thread::park_timeout(Duration::from_millis(250));
                     let stopping = stop2.load(Ordering::Acquire);
-                    if pipeline.stalled() {
+                    if let Some(e) = pipeline.probe_liveness() {
+                        pipeline.fail(e);
+                    } else if pipeline.stalled() {
                         let secs = pipeline.stall_after_ns.load(Ordering::Acquire) as f64 / 1e9;
                         pipeline.fail(Error::new(
                             ErrorKind::DeviceLost,

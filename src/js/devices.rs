@@ -1,7 +1,7 @@
 //! `listDevices()`, `defaultDevice()` and `hosts()` for JS.
 //!
-//! Threads: JS thread (they enumerate synchronously; PulseAudio answers from its server, ALSA
-//! from its hints).
+//! Threads: JS thread (they enumerate synchronously; a PulseAudio or PipeWire server answers
+//! from its own state, ALSA from its hints).
 
 use napi_derive::napi;
 
@@ -56,8 +56,9 @@ pub fn list_devices(
     host: Option<String>,
     kind: Option<String>,
     probe: bool,
+    all: bool,
 ) -> napi::Result<Vec<NativeDeviceInfo>> {
-    let list = capture::list(host.as_deref(), kind.as_deref(), probe).map_err(to_js)?;
+    let list = capture::list(host.as_deref(), kind.as_deref(), probe, all).map_err(to_js)?;
     Ok(list.into_iter().map(device).collect())
 }
 

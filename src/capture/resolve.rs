@@ -1,0 +1,231 @@
+//! Resolving the `device` option (an id, a name, a case-insensitive substring, or the default)
+//! and `loopback: true` to a cpal device, against the catalog of `devices.rs`.
+//!
+//! An id carries its host (`"pulseaudio:…"`, `"alsa:…"`), so every listed id opens with no
+//! other option. `loopback: true` is the default sink's monitor (through ALSA's `pulse` plugin
+//! on the default host, or cpal's PulseAudio client), or the default output device where the
+//! host itself loops back (WASAPI); on a host that cannot loop back it is an error, never the
+//! microphone.
+//!
+//! Threads: JS thread.
+
+use cpal::traits::{DeviceTrait, HostTrait};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use cpal::HostId;
+
+use super::devices::{catalog, Entry};
+use super::hosts::{compiled_hosts, open_host};
+use super::server;
+use crate::error::{Error, ErrorKind};
+
+/// The device chosen to open.
+pub struct Resolved {
+    pub host: Arc<cpal::Host>,
+    pub device: cpal::Device,
+    pub id: String,
+    pub name: String,
+    /// Open an input stream on an output device (host loopback, e.g. WASAPI).
+    pub output_loopback: bool,
+    /// The sound server's socket when the device goes through one (its liveness is probed).
+    pub server_socket: Option<PathBuf>,
+}
+
+/// The host an id names (`"pulseaudio:x"` -> `pulseaudio`), if it names a compiled one.
+fn host_in_id(spec: &str) -> Option<String> {
+    let (prefix, _) = spec.split_once(':')?;
+    compiled_hosts().into_iter().find(|h| h == prefix)
+}
+
+fn available(entries: &[Entry]) -> String {
+    let names: Vec<String> = entries
+        .iter()
+        .filter(|e| e.visible)
+        .map(|e| format!("{} ({})", e.info.id, e.info.name))
+        .collect();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+fn open(host: Arc<cpal::Host>, e: &Entry, output_loopback: bool) -> Result<Resolved, Error> {
+    // Through a sound server: ALSA's `pulse` plugin (`pulse:…`, or `default` routed to it), or
+    // cpal's PulseAudio client.
+    #[allow(unreachable_patterns)]
+    let via_server = match host.id() {
+        HostId::Alsa => e.cpal_id.id().starts_with("pulse") || e.cpal_id.id() == "default",
+        HostId::PulseAudio => true,
+        _ => false,
+    };
+    let server_socket = via_server.then(server::socket_path).flatten();
+    if via_server && host.id() == HostId::Alsa {
+        server::disable_shm();
+    }
+    let device = host.device_by_id(&e.cpal_id).ok_or_else(|| {
+        Error::new(
+            ErrorKind::DeviceNotFound,
+            format!("'{}' is listed but does not open", e.info.id),
+        )
+    })?;
+    Ok(Resolved {
+        host,
+        device,
+        id: e.info.id.clone(),
+        name: e.info.name.clone(),
+        output_loopback,
+        server_socket,
+    })
+}
+
+/// Resolves `device` / `loopback` on `host` (`None`: the host an id names, else the default).
+pub fn resolve(
+    host: Option<&str>,
+    spec: &super::DeviceSpec,
+    loopback: bool,
+) -> Result<Resolved, Error> {
+    use super::DeviceSpec as S;
+    let named = match spec {
+        S::Id(s) | S::Query(s) if host.is_none() => host_in_id(s),
+        _ => None,
+    };
+    let h = open_host(host.or(named.as_deref()))?;
+    // The catch-alls are unreachable on Linux builds without JACK.
+    #[allow(unreachable_patterns)]
+    let server = match h.id() {
+        HostId::Alsa => server::query(),
+        HostId::PulseAudio => server::query_on(&h),
+        _ => None,
+    };
+    let entries = catalog(&h, server.as_ref(), false)?;
+    let not_found = |what: String| {
+        Error::new(
+            ErrorKind::DeviceNotFound,
+            format!("{what}; available: {}", available(&entries)),
+        )
+    };
+    if loopback {
+        #[allow(unreachable_patterns)]
+        return match h.id() {
+            HostId::Alsa | HostId::PulseAudio => {
+                let s = server.as_ref().ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::UnsupportedConfig,
+                        format!(
+                            "loopback: true needs a PulseAudio or PipeWire server on the '{}' \
+                             host, and none answers (ALSA alone cannot capture what the machine plays)",
+                            h.id()
+                        ),
+                    )
+                })?;
+                let sink = s.default_sink.clone().ok_or_else(|| {
+                    not_found("the server has no default sink to loop back".into())
+                })?;
+                let monitor = format!("{sink}.monitor");
+                let e = entries
+                    .iter()
+                    .find(|e| e.key == monitor && e.info.kind == "monitor")
+                    .ok_or_else(|| {
+                        not_found(format!(
+                            "no monitor source '{monitor}' for the default sink"
+                        ))
+                    })?
+                    .clone();
+                open(h, &e, false)
+            }
+            #[cfg(target_os = "windows")]
+            HostId::Wasapi => {
+                let device = h
+                    .default_output_device()
+                    .ok_or_else(|| not_found("no default output device to loop back".into()))?;
+                let id = device.id().map(|i| i.to_string()).unwrap_or_default();
+                let name = device
+                    .description()
+                    .map(|d| d.name().to_string())
+                    .unwrap_or_else(|_| id.clone());
+                Ok(Resolved {
+                    host: h,
+                    device,
+                    id,
+                    name,
+                    output_loopback: true,
+                    server_socket: None,
+                })
+            }
+            other => Err(Error::new(
+                ErrorKind::UnsupportedConfig,
+                format!("loopback: true is not supported on the '{other}' host"),
+            )),
+        };
+    }
+    let query = match spec {
+        S::Default => {
+            return match entries.iter().find(|e| e.info.is_default) {
+                Some(e) => open(h, &e.clone(), false),
+                None => {
+                    let device = h
+                        .default_input_device()
+                        .ok_or_else(|| not_found("no default input device".into()))?;
+                    let id = device.id().map(|i| i.to_string()).unwrap_or_default();
+                    let name = device
+                        .description()
+                        .map(|d| d.name().to_string())
+                        .unwrap_or_else(|_| id.clone());
+                    Ok(Resolved {
+                        host: h,
+                        device,
+                        id,
+                        name,
+                        output_loopback: false,
+                        server_socket: None,
+                    })
+                }
+            }
+        }
+        S::Id(q) | S::Query(q) => q.as_str(),
+    };
+    // Exact: an id, else the host's own name (an ALSA PCM name, a server source name).
+    let exact = entries
+        .iter()
+        .find(|e| e.info.id == query)
+        .or_else(|| {
+            entries
+                .iter()
+                .find(|e| e.key == query && e.info.kind != "output")
+        })
+        .or_else(|| entries.iter().find(|e| e.key == query));
+    if let Some(e) = exact {
+        return open(h, &e.clone(), false);
+    }
+    if matches!(spec, S::Id(_)) {
+        return Err(not_found(format!("no device with id '{query}'")));
+    }
+    let q = query.to_lowercase();
+    let matches: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| e.visible && e.info.kind != "output")
+        .filter(|e| {
+            e.info.name.to_lowercase().contains(&q) || e.info.id.to_lowercase().contains(&q)
+        })
+        .collect();
+    match matches.as_slice() {
+        [one] => open(h, &(*one).clone(), false),
+        [] => Err(not_found(format!("no input device matches '{query}'"))),
+        many => {
+            let names: Vec<String> = many
+                .iter()
+                .map(|e| format!("{} ({})", e.info.id, e.info.name))
+                .collect();
+            Err(Error::new(
+                ErrorKind::DeviceAmbiguous,
+                format!(
+                    "'{query}' matches {} devices: {}; use an id",
+                    many.len(),
+                    names.join(", ")
+                ),
+            ))
+        }
+    }
+}
