@@ -37,7 +37,7 @@ function forceGc() {
 
 const mem = () => {
   const m = process.memoryUsage()
-  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers }
+  return { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers }
 }
 
 /** A source: start(onPacket) resolves once running; stop(); stats() -> counters or null. */
@@ -48,7 +48,7 @@ function openSource() {
     return {
       start(onData) {
         mic.on('data', (buf) => onData(buf, buf.length / PACKET_BYTES))
-        mic.on('error', (e) => fail(e))
+        mic.on('error', (e) => sourceError(e))
         mic.resume()
       },
       async stop() {
@@ -68,7 +68,7 @@ function openSource() {
       ? { synthetic: { waveform: 'sine', paced: cfg.paced, blockFrames: 480, sampleFormat: 'i16' } }
       : { sampleRate: 48000, channels: 2, format: 's16' }),
   })
-  cap.on('error', (e) => fail(e))
+  cap.on('error', (e) => sourceError(e))
   return {
     start(onData) {
       const release = cfg.mode === 'release'
@@ -89,6 +89,10 @@ function fail(e) {
   process.exit(1)
 }
 
+// A device error mid-run (e.g. DEVICE_LOST when the server starves) ends the run early; the
+// run is still reported, with its end state saying so.
+let sourceError = fail
+
 async function main() {
   const src = openSource()
   const warmupPackets = cfg.warmupSeconds * 100
@@ -99,6 +103,10 @@ async function main() {
   let steadyAt = null
   let finish
   const finished = new Promise((r) => (finish = r))
+  sourceError = (e) => {
+    console.error(`${cfg.mode}: ${e.code || ''} ${e.message}`)
+    finish(`error ${e.code || e.message}`)
+  }
   const t0 = performance.now()
   const sample = () => samples.push({ t: performance.now() - t0, packets, ...mem() })
   const markSteady = () => {
@@ -136,7 +144,7 @@ async function main() {
     classic.push((process.memoryUsage().heapUsed - h0) / ((performance.now() - c0) / 1000))
   }
 
-  await src.stop()
+  await src.stop().catch(() => {})
   forceGc()
   await sleep(100)
   forceGc()
@@ -145,7 +153,7 @@ async function main() {
   const statsSettled = src.stats()
   await src.close()
   const ours = gcEntries.filter((e) => !forced.some(([a, b]) => e.t >= a - 0.5 && e.t <= b + 0.5))
-  process.send({
+  const result = {
     mode: cfg.mode,
     end,
     packets,
@@ -160,7 +168,13 @@ async function main() {
     retained,
     statsAtEnd,
     statsSettled,
-  })
+  }
+  // Forked by runner.js: the result goes back over IPC. Run by hand (heaptrack, perf): a summary.
+  if (process.send) process.send(result)
+  else {
+    const { samples, gc, ...rest } = result
+    console.log(JSON.stringify({ ...rest, first: samples[0], last: samples.at(-1), gcs: gc.length }))
+  }
   setTimeout(() => process.exit(0), 50)
 }
 

@@ -56,14 +56,14 @@ function report(meta, runs) {
   }
   L.push('')
   const refs = ['copy', 'decibri'].filter((r) => runs[r])
-  L.push(`| mode | GCs/min | GC pause ms/min | GC pause max ms | minor / major / other GCs | CPU % of one core | ${refs.map((r) => `CPU ÷ ${r}`).join(' | ')}${refs.length ? ' | ' : ''}packets | end |`)
-  L.push(`| --- | --- | --- | --- | --- | --- | ${refs.map(() => '--- | ').join('')}--- | --- |`)
+  L.push(`| mode | GCs/min | GCs per 10k packets | GC pause ms/min | GC pause max ms | minor / major / other GCs | CPU % of one core | ${refs.map((r) => `CPU ÷ ${r}`).join(' | ')}${refs.length ? ' | ' : ''}packets | end |`)
+  L.push(`| --- | --- | --- | --- | --- | --- | --- | ${refs.map(() => '--- | ').join('')}--- | --- |`)
   for (const m of modes) {
     const kinds = (d, k) => d.gc.byKind[k]?.count ?? 0
     const other = (d) => d.gc.count - kinds(d, 'minor') - kinds(d, 'major')
     const kindCell = ['minor', 'major'].map((k) => cell(sp(m, (d) => kinds(d, k)), 0)).join(' / ') + ' / ' + cell(sp(m, other), 0)
     const ends = [...new Set(derived[m].map((d) => d.run.end))].join(', ')
-    L.push(`| ${m} | ${cell(sp(m, (d) => d.gc.perMinute), 1)} | ${cell(sp(m, (d) => d.gcTotalPerMin))} | ${cell(sp(m, (d) => d.gc.maxMs))} | ${kindCell} | ${cell(sp(m, (d) => d.cpuPct))} | ${refs.map((r) => ratioCell(derived, m, r) + ' | ').join('')}${cell(sp(m, (d) => d.run.packets), 0)} | ${ends} |`)
+    L.push(`| ${m} | ${cell(sp(m, (d) => d.gc.perMinute), 1)} | ${cell(sp(m, (d) => (d.gc.count * 1e4) / d.run.steady.packets), 1)} | ${cell(sp(m, (d) => d.gcTotalPerMin))} | ${cell(sp(m, (d) => d.gc.maxMs))} | ${kindCell} | ${cell(sp(m, (d) => d.cpuPct))} | ${refs.map((r) => ratioCell(derived, m, r) + ' | ').join('')}${cell(sp(m, (d) => d.run.packets), 0)} | ${ends} |`)
   }
   L.push('')
   L.push('Pool and delivery counters (last round, after the settled gc(); heldByJs: at the end of the window → after it):')
@@ -72,12 +72,12 @@ function report(meta, runs) {
   L.push('| --- | --- | --- | --- | --- | --- | --- |')
   for (const m of modes) L.push(`| ${m} | ${counters(derived[m][derived[m].length - 1])} |`)
   L.push('')
-  L.push('Consecutive batches: rss and external at the end of each tenth of the steady window, minus their value at its start (KiB; median over rounds). "No growth" means no trend along a row.')
+  L.push('Consecutive batches: rss, heapTotal (what V8 reserved for its heap) and external at the end of each tenth of the steady window, minus their value at its start (KiB; median over rounds). "No growth" means no trend along a row.')
   L.push('')
   L.push(`| mode | value | ${Array.from({ length: 10 }, (_, i) => `${i + 1}/10`).join(' | ')} |`)
   L.push(`| --- | --- | ${Array.from({ length: 10 }, () => '---').join(' | ')} |`)
   for (const m of modes) {
-    for (const k of ['rss', 'external']) {
+    for (const k of ['rss', 'heapTotal', 'external']) {
       const per = derived[m].map((d) => batches(d.run.samples, meta.warmup).map((b) => (b[k] - d.sum[k].first) / KiB))
       const cols = Array.from({ length: 10 }, (_, i) => median(per.map((p) => p[i])))
       L.push(`| ${m} | ${k} | ${cols.map((c) => (Number.isFinite(c) ? c.toFixed(0) : 'n/a')).join(' | ')} |`)

@@ -120,8 +120,11 @@ async function main(argv = process.argv.slice(2)) {
       // Rotate the order each round so no mode always runs first.
       const order = cfg.modes.map((_, i) => cfg.modes[(i + r) % cfg.modes.length])
       if (cfg.concurrent) {
-        const results = await Promise.all(order.map((m) => runChild(cfg, m)))
-        results.forEach((res, i) => runs[order[i]].push({ round: r, ...res }))
+        // Wait for every child even if one fails, so none is left running.
+        const results = await Promise.allSettled(order.map((m) => runChild(cfg, m)))
+        const failed = results.find((x) => x.status === 'rejected')
+        if (failed) throw failed.reason
+        results.forEach((res, i) => runs[order[i]].push({ round: r, ...res.value }))
       } else {
         for (const m of order) {
           process.stderr.write(`round ${r + 1}/${cfg.rounds}: ${m}\n`)

@@ -2,7 +2,7 @@
 // Pure arithmetic over one run's samples (runner process, JS thread): steady window, levels,
 // least-squares slopes, consecutive batches, medians. No I/O, no timing.
 
-const KEYS = ['rss', 'heapUsed', 'external', 'arrayBuffers']
+const KEYS = ['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers']
 const PACKETS_PER_AUDIO_SECOND = 100 // 480-frame packets at 48 kHz
 
 /** Least-squares slope of ys over xs (0 for fewer than 2 distinct xs). */
@@ -46,7 +46,7 @@ function summarize(samples, warmupAudioSeconds) {
   const xs = s.map((p) => p.packets / PACKETS_PER_AUDIO_SECOND)
   const out = { samples: s.length, audioSeconds: xs.length ? xs[xs.length - 1] - xs[0] : 0 }
   for (const k of KEYS) {
-    const ys = s.map((p) => p[k])
+    const ys = s.map((p) => p[k]).filter((y) => y !== undefined)
     out[k] = {
       mean: ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : NaN,
       peak: ys.length ? Math.max(...ys) : NaN,
