@@ -110,7 +110,18 @@ function runChild(cfg, mode) {
   })
 }
 
+/** --render FILE.json: rewrites FILE.md and FILE.svg from a saved run (same figures). */
+function render(file) {
+  const { meta, runs } = JSON.parse(fs.readFileSync(file, 'utf8'))
+  const base = file.replace(/\.json$/, '')
+  const md = report(meta, runs)
+  fs.writeFileSync(`${base}.md`, md)
+  fs.writeFileSync(`${base}.svg`, chart(meta, runs))
+  console.log(md)
+}
+
 async function main(argv = process.argv.slice(2)) {
+  if (argv[0] === '--render') return render(path.resolve(argv[1]))
   const cfg = parseArgs(argv)
   const cleanup = cfg.source === 'device' ? audioServer() : () => {}
   const runs = Object.fromEntries(cfg.modes.map((m) => [m, []]))

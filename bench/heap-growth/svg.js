@@ -64,7 +64,8 @@ function chart(meta, runs) {
   const gcDots = modes.map((m) => {
     const s = first[m].samples
     let j = 0
-    const points = first[m].gc.map((e) => {
+    // Only the collections inside the sampled run (the classic phase after it is not drawn).
+    const points = first[m].gc.filter((e) => s.length && e.t <= s[s.length - 1].t).map((e) => {
       while (j < s.length - 1 && s[j + 1].t <= e.t) j++
       return [s[j].packets / 100, e.ms]
     })
