@@ -6,7 +6,7 @@
 // Node/V8 called from the addon (napi_create_external_buffer, detach, ...), the relay thread,
 // or Node/V8 on its own (JS objects, GC, the event loop). Needs heaptrack (Debian: heaptrack).
 //
-//   node bench/alloc-count.js [--modes release,autoRelease,copy] [--packets 100000]
+//   node bench/alloc-count.js [--modes release,autoRelease,copy] [--packets 100000] [--base 20000]
 //
 // Symbol names of the addon's frames need an unstripped build (the release profile strips):
 //   CARGO_PROFILE_RELEASE_STRIP=none cargo build --release --target-dir /tmp/sym
@@ -24,7 +24,7 @@ const get = (name, def) => {
 }
 const modes = get('modes', 'release,autoRelease,copy').split(',')
 const packets = Number(get('packets', 100000))
-const base = 20000
+const base = Number(get('base', 20000)) // packets of the short run
 const outDir = path.resolve(get('out-dir', path.join(__dirname, 'results')))
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pcmtap-allocs-'))
 

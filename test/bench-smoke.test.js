@@ -118,3 +118,37 @@ test('bench/latency.js: p50/p99/max for every source and mode', async (t) => {
   assert.equal(rows.length, sources.length * 2, out.report)
   for (const row of rows) assert.ok(!/undefined|NaN/.test(row), row)
 })
+
+test('bench/throughput.js: equal output proven, then a row per candidate', () => {
+  const r = spawnSync(process.execPath, ['--expose-gc', path.join(ROOT, 'bench', 'throughput.js'), '--packets', '2000', '--rounds', '1'], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })
+  const report = childReport({ status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr })
+  assert.equal(r.status, 0, report)
+  assert.match(r.stdout, /equal output/, report)
+  for (const c of ['external+release', 'copy', 'external+autoRelease']) {
+    const row = r.stdout.split('\n').find((l) => l.startsWith(`| ${c} |`))
+    assert.ok(row && !/undefined|NaN/.test(row), `${c} row\n${report}`)
+    assert.match(r.stdout, new RegExp(`  ${c.replace('+', '\\+')}: hits \\d+, misses 0`), report)
+  }
+})
+
+/** heaptrack (Debian package) is what alloc-count.js drives; CI installs it if missing. */
+function heaptrackAvailable() {
+  const has = () => spawnSync('heaptrack', ['--version'], { encoding: 'utf8' }).status === 0
+  if (!has() && process.env.CI) {
+    const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'heaptrack'], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+    assert.equal(r.status, 0, `apt-get install heaptrack failed:\n${r.stdout}\n${r.stderr}`)
+  }
+  return has()
+}
+
+test('bench/alloc-count.js: allocation calls per packet for a mode, attributed by owner', (t) => {
+  if (!heaptrackAvailable()) return t.skip('heaptrack is not installed (apt-get install heaptrack); CI installs it')
+  const out = bench('alloc-count.js', ['--modes', 'copy', '--packets', '3000', '--base', '2000'])
+  const results = JSON.parse(fs.readFileSync(path.join(out.outDir, 'alloc-count.json'), 'utf8'))
+  assert.deepEqual(Object.keys(results), ['copy'])
+  assert.ok(results.copy.packets >= 2500, out.report)
+  // Copying a packet into a JS Buffer cannot be free: some allocation per packet is attributed.
+  assert.ok(results.copy.total > 0 && Object.keys(results.copy.byOwner).length > 0, out.report)
+  const row = out.stdout.split('\n').find((l) => l.startsWith('| copy |'))
+  assert.ok(row && !/undefined|NaN/.test(row), out.report)
+})

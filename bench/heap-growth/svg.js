@@ -71,12 +71,12 @@ function chart(meta, runs) {
     })
     return { color: COLORS[m], points, dots: true }
   })
-  const unit = meta.paced ? 'seconds (real time)' : 'simulated audio seconds (time-compressed, unpaced)'
+  const unit = meta.paced ? 'seconds (real time)' : 'simulated seconds (time-compressed)'
   const H = M.t + 3 * (PANEL_H + M.b + 22) + 10
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
-    `<text x="${M.l}" y="16" font-size="13" font-weight="bold">${esc(`pcmtap heap-growth, ${meta.scenario} (${meta.source}), first round; x: ${unit}; grey: warm-up`)}</text>`,
+    `<text x="${M.l}" y="16" font-size="13" font-weight="bold">${esc(`pcmtap heap-growth, ${meta.scenario} (${meta.source}), round 1; x: ${unit}; grey: warm-up`)}</text>`,
   ]
   const tops = [0, 1, 2].map((i) => M.t + 18 + i * (PANEL_H + M.b + 22))
   parts.push(panel(tops[0], 'rss (MiB), sampled without forcing GC', 'MiB', xMax, line('rss'), meta.warmup))
