@@ -31,7 +31,7 @@ function ratioCell(derived, mode, ref) {
 function counters(d) {
   const s = d.run.statsSettled
   const e = d.run.statsAtEnd
-  if (!s) return 'n/a (no counters) |'.repeat(6).slice(0, -1)
+  if (!s) return Array(6).fill('n/a').join(' | ') // decibri: no counters to read
   return [s.pool.hits, s.pool.misses, s.delivery.lowWaterCopies, `${e.pool.heldByJs} → ${s.pool.heldByJs}`, s.delivery.released, s.delivery.finalized].join(' | ')
 }
 
