@@ -60,29 +60,56 @@ function openSource() {
     }
   }
   const { Capture } = require(path.join(__dirname, '..', '..'))
-  const cap = new Capture({
+  const options = {
     source: cfg.source,
     useExternalBuffer: cfg.mode !== 'copy',
     autoRelease: cfg.mode === 'autoRelease',
     ...(cfg.source === 'synthetic'
       ? { synthetic: { waveform: 'sine', paced: cfg.paced, blockFrames: 480, sampleFormat: 'i16' } }
       : { sampleRate: 48000, channels: 2, format: 's16' }),
-  })
-  cap.on('error', (e) => sourceError(e))
+  }
+  const prior = [] // final stats of captures re-opened after DEVICE_LOST (--reopen)
+  let cap = null
+  let onData = null
+  const open = () => {
+    const c = (cap = new Capture(options))
+    const release = cfg.mode === 'release'
+    c.on('data', (buf) => {
+      onData(buf, 1)
+      if (release) c.release(buf)
+    })
+    c.on('error', (e) => {
+      // A device that goes silent for 3 s (a starved server) stops the capture with
+      // DEVICE_LOST; with --reopen the run opens a new one, as an application would, and counts it.
+      if (!(cfg.reopen && e.code === 'DEVICE_LOST')) return sourceError(e)
+      reopens++
+      prior.push(c.stats())
+      c.close().then(() => {
+        open()
+        return cap.start()
+      }).catch(sourceError)
+    })
+  }
+  open()
   return {
-    start(onData) {
-      const release = cfg.mode === 'release'
-      cap.on('data', (buf) => {
-        onData(buf, 1)
-        if (release) cap.release(buf)
-      })
+    start(fn) {
+      onData = fn
       return cap.start()
     },
     stop: () => cap.stop(),
-    stats: () => cap.stats(),
+    stats: () => merged(prior, cap.stats()),
     close: () => cap.close(),
   }
 }
+
+/** Counters summed over re-opened captures (the last one's levels kept as they are). */
+function merged(prior, now) {
+  const sum = { pool: ['hits', 'misses'], delivery: ['packets', 'external', 'copied', 'lowWaterCopies', 'released', 'finalized'], audio: ['frames', 'droppedFrames', 'discontinuities', 'xruns'] }
+  for (const p of prior) for (const [group, keys] of Object.entries(sum)) for (const k of keys) now[group][k] += p[group][k]
+  return now
+}
+
+let reopens = 0
 
 function fail(e) {
   console.error(e)
@@ -164,6 +191,7 @@ async function main() {
     samples,
     gc: ours.map((e) => ({ ...e, t: e.t - t0 })),
     forcedGcs: forced.length,
+    reopens,
     classic,
     retained,
     statsAtEnd,

@@ -62,7 +62,7 @@ function report(meta, runs) {
     const kinds = (d, k) => d.gc.byKind[k]?.count ?? 0
     const other = (d) => d.gc.count - kinds(d, 'minor') - kinds(d, 'major')
     const kindCell = ['minor', 'major'].map((k) => cell(sp(m, (d) => kinds(d, k)), 0)).join(' / ') + ' / ' + cell(sp(m, other), 0)
-    const ends = [...new Set(derived[m].map((d) => d.run.end))].join(', ')
+    const ends = [...new Set(derived[m].map((d) => d.run.end + (d.run.reopens ? ` (re-opened ${d.run.reopens}× after DEVICE_LOST)` : '')))].join(', ')
     L.push(`| ${m} | ${cell(sp(m, (d) => d.gc.perMinute), 1)} | ${cell(sp(m, (d) => (d.gc.count * 1e4) / d.run.steady.packets), 1)} | ${cell(sp(m, (d) => d.gcTotalPerMin))} | ${cell(sp(m, (d) => d.gc.maxMs))} | ${kindCell} | ${cell(sp(m, (d) => d.cpuPct))} | ${refs.map((r) => ratioCell(derived, m, r) + ' | ').join('')}${cell(sp(m, (d) => d.run.packets), 0)} | ${ends} |`)
   }
   L.push('')

@@ -21,7 +21,8 @@ const SCENARIOS = {
   // Ten simulated hours (3.6 M packets) unpaced; the first hour is the warm-up.
   'ten-hours': { source: 'synthetic', paced: false, modes: PCMTAP_MODES, warmup: 3600, seconds: 32400, rounds: 1, sampleMs: 200, classic: '0x0' },
   // Real-time device soak, every mode at once (--concurrent), 10 minutes after a 30 s warm-up.
-  soak: { source: 'device', paced: true, modes: [...PCMTAP_MODES, 'decibri'], warmup: 30, seconds: 600, rounds: 1, sampleMs: 1000, classic: '0x0', concurrent: true },
+  // A capture stopped by DEVICE_LOST (server silent 3 s) is re-opened and counted (--no-reopen: not).
+  soak: { source: 'device', paced: true, modes: [...PCMTAP_MODES, 'decibri'], warmup: 30, seconds: 600, rounds: 1, sampleMs: 1000, classic: '0x0', concurrent: true, reopen: true },
 }
 
 function parseArgs(argv) {
@@ -46,6 +47,7 @@ function parseArgs(argv) {
     sampleMs: num('sample-ms', base.sampleMs),
     classic: { iterations, seconds: classicSeconds },
     concurrent: argv.includes('--concurrent') || (base.concurrent && !argv.includes('--sequential')),
+    reopen: argv.includes('--reopen') || (Boolean(base.reopen) && !argv.includes('--no-reopen')),
     tag: get('tag') || name,
     outDir: path.resolve(get('out-dir') || path.join(__dirname, '..', 'results')),
     command: `node bench/heap-growth.js ${argv.join(' ')}`.trim(),
@@ -89,6 +91,7 @@ function runChild(cfg, mode) {
     measureSeconds: cfg.seconds,
     sampleMs: cfg.sampleMs,
     classic: cfg.classic,
+    reopen: cfg.reopen,
     // Unpaced, a mode that cannot get slots back stops delivering: stop it after 5 s of nothing.
     stallMs: 5000,
     maxWallSeconds: (cfg.paced ? (cfg.warmup + cfg.seconds) * 1.5 : 3600) + 30,
