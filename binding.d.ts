@@ -49,7 +49,7 @@ export declare function defaultDevice(host?: string | undefined | null): NativeD
 
 export declare function hosts(): NativeHosts
 
-export declare function listDevices(host: string | undefined | null, kind: string | undefined | null, probe: boolean): Array<NativeDeviceInfo>
+export declare function listDevices(host: string | undefined | null, kind: string | undefined | null, probe: boolean, all: boolean): Array<NativeDeviceInfo>
 
 export interface NativeAudioStats {
   frames: number
