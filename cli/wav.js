@@ -59,11 +59,16 @@ class WavWriter {
   #dataBytes = 0
   #sinceUpdate = 0
   #updateEvery
+  #maxData
 
-  /** Creates (or truncates) `file`. `format`: 's16' | 'f32'. */
-  constructor(file, { sampleRate, channels, format, updateEveryBytes = sampleRate * channels * 2 }) {
+  /**
+   * Creates (or truncates) `file`. `format`: 's16' | 'f32'. `maxDataBytes`: where to stop
+   * (default and upper bound: what RIFF's 32-bit sizes allow).
+   */
+  constructor(file, { sampleRate, channels, format, updateEveryBytes = sampleRate * channels * 2, maxDataBytes = Infinity }) {
     this.#h = header({ sampleRate, channels, format })
     this.#updateEvery = updateEveryBytes
+    this.#maxData = Math.min(maxDataBytes, RIFF_MAX - (this.#h.header.length - 8))
     this.#fd = fs.openSync(file, 'w')
     fs.writeSync(this.#fd, this.#h.header, 0, this.#h.header.length, 0)
     this.#writeSizes()
@@ -71,7 +76,7 @@ class WavWriter {
 
   /** Bytes of sample data that still fit under RIFF's 4 GiB limit (whole frames). */
   get room() {
-    const left = RIFF_MAX - (this.#h.header.length - 8) - this.#dataBytes
+    const left = this.#maxData - this.#dataBytes
     return left - (left % this.#h.blockAlign)
   }
 
@@ -112,4 +117,4 @@ class WavWriter {
   }
 }
 
-module.exports = { WavWriter, header }
+module.exports = { WavWriter, header, RIFF_MAX }
