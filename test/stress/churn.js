@@ -1,0 +1,59 @@
+'use strict'
+// Churn: `cycles` create/start/(a few packets)/stop/close cycles of one source, then prints
+// RSS, open fds and threads at the baseline (after `warmup` cycles) and at the end, as JSON.
+// Run by test/stress.test.js in a child: node --expose-gc test/stress/churn.js <source> <cycles> <warmup>
+const fs = require('node:fs')
+const { Capture } = require('../..')
+
+const SOURCES = {
+  paced: { source: 'synthetic', synthetic: { waveform: 'counter', paced: true } },
+  unpaced: { source: 'synthetic', synthetic: { waveform: 'counter', paced: false } },
+  device: { host: 'pulseaudio', device: 'pcmtap_test.monitor' },
+}
+
+async function settle() {
+  for (let i = 0; i < 3; i++) {
+    global.gc()
+    await new Promise((r) => setImmediate(r))
+  }
+}
+
+async function sample() {
+  await settle()
+  return {
+    rss: process.memoryUsage().rss,
+    fds: fs.readdirSync('/proc/self/fd').length,
+    tasks: fs.readdirSync('/proc/self/task').length,
+  }
+}
+
+async function cycle(options) {
+  const cap = new Capture(options)
+  let n = 0
+  const got = new Promise((resolve) => {
+    cap.on('data', (buf) => {
+      // Keep every other Buffer for GC to return, release the rest.
+      if (n++ % 2 === 0) cap.release(buf)
+      if (n === 3) resolve()
+    })
+  })
+  await cap.start()
+  await got
+  await cap.stop()
+  await cap.close()
+}
+
+async function main() {
+  const [source, cycles, warmup] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])]
+  const options = SOURCES[source]
+  for (let i = 0; i < warmup; i++) await cycle(options)
+  const base = await sample()
+  for (let i = warmup; i < cycles; i++) await cycle(options)
+  const end = await sample()
+  console.log(JSON.stringify({ source, cycles, warmup, base, end }))
+}
+
+main().catch((e) => {
+  console.error(e)
+  process.exit(1)
+})
