@@ -58,7 +58,15 @@ async function main() {
     waitedMs += 250
     end = await sample()
   }
-  console.log(JSON.stringify({ source, cycles, warmup, base, end, waitedMs }))
+  // Names of the threads beyond the baseline's, to tell whose they are when the test fails.
+  const threads = fs.readdirSync('/proc/self/task').map((t) => {
+    try {
+      return fs.readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim()
+    } catch {
+      return '?'
+    }
+  })
+  console.log(JSON.stringify({ source, cycles, warmup, base, end, waitedMs, threads }))
 }
 
 main().catch((e) => {
