@@ -11,6 +11,11 @@ use rubato::audioadapter_buffers::direct::InterleavedSlice;
 use rubato::WindowFunction;
 use rubato::{Async, FixedAsync, Resampler, SincInterpolationParameters, SincInterpolationType};
 
+/// Resampler cutoff, relative to the lower Nyquist: the pass band ends at 90 % of it so the
+/// transition band is over by the Nyquist frequency (>= 60 dB stop band from there on, tested
+/// down to 48 kHz -> 1 kHz and a tone 5 % above the output Nyquist).
+const RESAMPLE_CUTOFF: f32 = 0.9;
+
 use super::convert::Sample;
 use super::packetizer::{Packetizer, Pushed};
 
@@ -77,9 +82,15 @@ impl Chain {
         };
         let identity = in_ch == out_ch && sources.iter().enumerate().all(|(k, s)| s == &[k]);
         let resampling = if in_rate != out_rate {
+            // 128 taps at the lower of the two rates: when downsampling, rubato's sinc runs at
+            // the input rate with its cutoff scaled down by the ratio, so a fixed 128 taps would
+            // span only 128 * out / in output samples (2.7 at 48 kHz -> 1 kHz) and alias badly.
+            // Scaling the length by the ratio keeps the stop band (>= 60 dB from the output
+            // Nyquist on, tested) at every allowed ratio; the cost per input sample stays flat.
+            let sinc_len = 128 * in_rate.div_ceil(out_rate).max(1) as usize;
             let params = SincInterpolationParameters {
-                sinc_len: 128,
-                f_cutoff: None,
+                sinc_len,
+                f_cutoff: Some(RESAMPLE_CUTOFF),
                 interpolation: SincInterpolationType::Cubic,
                 oversampling_factor: 128,
                 window: WindowFunction::BlackmanHarris2,

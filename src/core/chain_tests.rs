@@ -197,3 +197,29 @@ fn the_sine_fit_detects_a_wrong_frequency() {
     let (_, snr) = sine_fit(&x, 1000.0, 16_000.0);
     assert!(snr < 10.0, "a 1 % frequency error must ruin the fit: {snr}");
 }
+
+/// RMS of a 1 kHz tone (amplitude 0.5) after resampling 48 kHz mono to `out_rate`, in dB
+/// relative to the input tone's RMS.
+fn alias_level_db(out_rate: u32) -> f64 {
+    let in_rate = 48_000u32;
+    let frames = in_rate as usize;
+    let tone: Vec<f32> = (0..frames)
+        .map(|n| (0.5 * (std::f64::consts::TAU * 1000.0 * n as f64 / in_rate as f64).sin()) as f32)
+        .collect();
+    let blocks: Vec<Vec<f32>> = tone.chunks(480).map(|c| c.to_vec()).collect();
+    let mut c = Chain::new(1, in_rate, 1, out_rate, &ChannelMap::Auto).unwrap();
+    let out = f32s(&run(&mut c, 1, out_rate, OutputFormat::F32, &blocks));
+    let body = &out[out.len() / 5..out.len() * 4 / 5];
+    let rms = (body.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / body.len() as f64).sqrt();
+    20.0 * (rms / (0.5 / 2f64.sqrt())).log10()
+}
+
+#[test]
+fn a_tone_above_the_output_nyquist_is_removed_by_at_least_60_db() {
+    // 1 kHz is above half of each of these rates: it must not alias into the output.
+    for out_rate in [1_000, 1_500, 1_900] {
+        let db = alias_level_db(out_rate);
+        eprintln!("48 kHz -> {out_rate} Hz: a 1 kHz tone comes out at {db:.1} dB");
+        assert!(db <= -60.0, "{out_rate} Hz: 1 kHz aliases at {db:.1} dB");
+    }
+}
