@@ -3,6 +3,7 @@
 
 mod devices;
 mod hosts;
+mod loss;
 mod resolve;
 mod server;
 mod stream;

@@ -22,6 +22,7 @@ use cpal::{BufferSize, SampleFormat, SupportedBufferSize};
 
 use super::devices::{format_name, DeviceSpec};
 use super::hosts::{convert_error, is_transient};
+use super::loss::LossDetector;
 use super::resolve::{resolve, Resolved};
 use super::server;
 use crate::core::{Chain, ChannelMap, Counters, MissPolicy, OutputFormat, Packetizer, Pipeline};
@@ -29,6 +30,9 @@ use crate::error::{Error, ErrorKind};
 
 /// A capture-time jump this far past the expected time counts as a gap (a discontinuity).
 const GAP_NS: u64 = 50_000_000;
+/// cpal's PulseAudio host below this many frames per buffer delivers only part of the audio
+/// (measured: 7 % at 16, 52 % at 64, 69 % at 128 under load; README "What capture costs").
+const PULSE_MIN_BUFFER_FRAMES: u32 = 256;
 /// How long stop() waits for a host to tear its stream down.
 const STOP_WAIT: Duration = Duration::from_secs(2);
 /// A device silent this long while running is reported as lost (see the relay's watchdog).
@@ -102,6 +106,18 @@ impl DeviceSource {
                 ),
             )
         })?;
+        if let Some(n) = cfg.buffer_frames.filter(|n| *n < PULSE_MIN_BUFFER_FRAMES) {
+            if host.id() == cpal::HostId::PulseAudio {
+                return Err(Error::new(
+                    ErrorKind::UnsupportedConfig,
+                    format!(
+                        "bufferFrames {n} is too small for the 'pulseaudio' host (at least \
+                         {PULSE_MIN_BUFFER_FRAMES}): it then loses most of the audio; use the \
+                         'alsa' host for small buffers"
+                    ),
+                ));
+            }
+        }
         let buffer_size = match (cfg.buffer_frames, default.buffer_size()) {
             (Some(n), SupportedBufferSize::Range { min, max }) if (*min..=*max).contains(&n) => {
                 BufferSize::Fixed(n)
@@ -263,24 +279,33 @@ fn data_callback(
     mut chain: Chain,
     rate: u32,
 ) -> impl FnMut(&cpal::Data, &cpal::InputCallbackInfo) + Send + 'static {
-    let mut pk = Packetizer::new(pipeline.clone(), relay, MissPolicy::Drop);
+    let pk = Packetizer::new(pipeline.clone(), relay, MissPolicy::Drop);
+    let mut st = CallbackState {
+        pk,
+        loss: LossDetector::new(rate),
+        pipeline: pipeline.clone(),
+    };
     let mut offset: Option<i128> = None;
     let mut expected: Option<u64> = None;
     move |data, info| {
         if !pipeline.is_running() {
             return;
         }
+        let pk = &mut st.pk;
         if pipeline.gap_pending.swap(false, Ordering::AcqRel) {
             pk.mark_gap();
         }
-        pipeline
-            .last_data_ns
-            .store(pipeline.now_ns(), Ordering::Release);
+        let now = pipeline.now_ns();
+        pipeline.last_data_ns.store(now, Ordering::Release);
         let ts = info.timestamp();
         let off = *offset
             .get_or_insert_with(|| pipeline.now_ns() as i128 - ts.callback.as_nanos() as i128);
         let t = (ts.capture.as_nanos() as i128 + off).max(0) as u64;
         let frames = (data.len() / chain_channels(&chain)) as u64;
+        if let Some(lost) = st.loss.delivered(frames, now) {
+            count_lost(&pipeline, lost, rate);
+            pk.mark_gap();
+        }
         if let Some(e) = expected {
             if t > e + GAP_NS {
                 pk.mark_gap();
@@ -289,19 +314,48 @@ fn data_callback(
         expected = Some(t + frames * 1_000_000_000 / rate as u64);
         use SampleFormat as F;
         match data.sample_format() {
-            F::I8 => push(&mut chain, data.as_slice::<i8>(), t, &mut pk),
-            F::I16 => push(&mut chain, data.as_slice::<i16>(), t, &mut pk),
-            F::I32 => push(&mut chain, data.as_slice::<i32>(), t, &mut pk),
-            F::I64 => push(&mut chain, data.as_slice::<i64>(), t, &mut pk),
-            F::U8 => push(&mut chain, data.as_slice::<u8>(), t, &mut pk),
-            F::U16 => push(&mut chain, data.as_slice::<u16>(), t, &mut pk),
-            F::U32 => push(&mut chain, data.as_slice::<u32>(), t, &mut pk),
-            F::U64 => push(&mut chain, data.as_slice::<u64>(), t, &mut pk),
-            F::F32 => push(&mut chain, data.as_slice::<f32>(), t, &mut pk),
-            F::F64 => push(&mut chain, data.as_slice::<f64>(), t, &mut pk),
+            F::I8 => push(&mut chain, data.as_slice::<i8>(), t, pk),
+            F::I16 => push(&mut chain, data.as_slice::<i16>(), t, pk),
+            F::I32 => push(&mut chain, data.as_slice::<i32>(), t, pk),
+            F::I64 => push(&mut chain, data.as_slice::<i64>(), t, pk),
+            F::U8 => push(&mut chain, data.as_slice::<u8>(), t, pk),
+            F::U16 => push(&mut chain, data.as_slice::<u16>(), t, pk),
+            F::U32 => push(&mut chain, data.as_slice::<u32>(), t, pk),
+            F::U64 => push(&mut chain, data.as_slice::<u64>(), t, pk),
+            F::F32 => push(&mut chain, data.as_slice::<f32>(), t, pk),
+            F::F64 => push(&mut chain, data.as_slice::<f64>(), t, pk),
             _ => {}
         }
     }
+}
+
+/// The data callback's state. Dropped when the stream is (stop): counts a loss still open, then
+/// the packetizer delivers its partial packet.
+struct CallbackState {
+    pk: Packetizer,
+    loss: LossDetector,
+    pipeline: Arc<Pipeline>,
+}
+
+impl Drop for CallbackState {
+    fn drop(&mut self) {
+        if let Some(lost) = self.loss.finish(self.pipeline.now_ns()) {
+            count_lost(&self.pipeline, lost, self.loss_rate());
+            self.pk.mark_gap();
+        }
+    }
+}
+
+impl CallbackState {
+    fn loss_rate(&self) -> u32 {
+        self.loss.rate()
+    }
+}
+
+/// Counts `lost` device frames (at `rate`) as dropped output frames (the caller flags the gap).
+fn count_lost(p: &Pipeline, lost: u64, rate: u32) {
+    let out = (lost as u128 * p.layout.sample_rate as u128 / rate.max(1) as u128) as u64;
+    Counters::add(&p.counters.dropped_frames, out);
 }
 
 fn chain_channels(chain: &Chain) -> usize {

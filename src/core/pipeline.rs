@@ -62,7 +62,8 @@ impl PacketLayout {
 pub struct Counters {
     /// Frames written into packets.
     pub frames: AtomicU64,
-    /// Frames dropped because no slot was free.
+    /// Frames dropped because no slot was free, or lost by the host (a device source whose
+    /// capture clock jumped past the frames it delivered).
     pub dropped_frames: AtomicU64,
     /// Gaps: runs of dropped frames (each flags the next packet as a discontinuity).
     pub discontinuities: AtomicU64,
