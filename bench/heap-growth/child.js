@@ -7,6 +7,7 @@
 // a PerformanceObserver, CPU time) -> optional classic phase (heapUsed around forced gc(), the
 // method the field used) -> stop -> settled gc() (gc, wait 100 ms, gc) -> retained memory.
 // Every forced gc() is timed and its GC entries are excluded from the counts.
+const fs = require('node:fs')
 const path = require('node:path')
 const { PerformanceObserver, performance, constants } = require('node:perf_hooks')
 
@@ -35,9 +36,25 @@ function forceGc() {
   forced.push([t0, performance.now()])
 }
 
+// Linux splits rss: RssAnon is private memory (heaps, ours and Node's); RssShmem is shared
+// memory mapped in, such as libpulse's audio pool on the device path, which grows to ~25 MiB
+// while a stream runs and is unmapped when it closes. Only RssAnon can show a leak.
+const statusRe = /^(RssAnon|RssShmem):\s+(\d+) kB$/gm
+function procRss() {
+  let text
+  try {
+    text = fs.readFileSync('/proc/self/status', 'utf8')
+  } catch {
+    return {}
+  }
+  const out = {}
+  for (const m of text.matchAll(statusRe)) out[m[1] === 'RssAnon' ? 'rssAnon' : 'rssShmem'] = Number(m[2]) * 1024
+  return out
+}
+
 const mem = () => {
   const m = process.memoryUsage()
-  return { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers }
+  return { rss: m.rss, ...procRss(), heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers }
 }
 
 /** A source: start(onPacket) resolves once running; stop(); stats() -> counters or null. */

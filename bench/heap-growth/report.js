@@ -46,13 +46,13 @@ function report(meta, runs) {
   L.push(`\`${meta.command}\` — ${meta.started.slice(0, 16).replace('T', ' ')} UTC; ${meta.machine}.`)
   L.push(`Each run a fresh process; ${meta.rounds} round(s), modes ${meta.concurrent ? 'run at the same time' : 'interleaved in rotating order'}; warm-up ${meta.warmup} s excluded, steady window ${meta.seconds} s; memoryUsage() sampled every ${meta.sampleMs} ms without forcing GC. Median (min–max) over rounds.`)
   L.push('')
-  L.push('| mode | rss mean MiB | rss slope KiB/s | external mean / peak MiB | external slope KiB/s | arrayBuffers mean / peak MiB | heapUsed slope KiB/s | retained rss / external / arrayBuffers MiB |')
-  L.push('| --- | --- | --- | --- | --- | --- | --- | --- |')
+  L.push('| mode | rss mean MiB | rss slope KiB/s | private (RssAnon) mean MiB | private slope KiB/s | external mean / peak MiB | external slope KiB/s | arrayBuffers mean / peak MiB | heapUsed slope KiB/s | retained rss / external / arrayBuffers MiB |')
+  L.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |')
   for (const m of modes) {
     const lv = (k, f) => cell(sp(m, (d) => d.sum[k][f] / MiB))
     const sl = (k) => cell(sp(m, (d) => d.sum[k].slope / KiB))
     const ret = ['rss', 'external', 'arrayBuffers'].map((k) => cell(sp(m, (d) => d.run.retained[k] / MiB))).join(' / ')
-    L.push(`| ${m} | ${lv('rss', 'mean')} | ${sl('rss')} | ${lv('external', 'mean')} / ${lv('external', 'peak')} | ${sl('external')} | ${lv('arrayBuffers', 'mean')} / ${lv('arrayBuffers', 'peak')} | ${sl('heapUsed')} | ${ret} |`)
+    L.push(`| ${m} | ${lv('rss', 'mean')} | ${sl('rss')} | ${lv('rssAnon', 'mean')} | ${sl('rssAnon')} | ${lv('external', 'mean')} / ${lv('external', 'peak')} | ${sl('external')} | ${lv('arrayBuffers', 'mean')} / ${lv('arrayBuffers', 'peak')} | ${sl('heapUsed')} | ${ret} |`)
   }
   L.push('')
   const refs = ['copy', 'decibri'].filter((r) => runs[r])
@@ -72,12 +72,12 @@ function report(meta, runs) {
   L.push('| --- | --- | --- | --- | --- | --- | --- |')
   for (const m of modes) L.push(`| ${m} | ${counters(derived[m][derived[m].length - 1])} |`)
   L.push('')
-  L.push('Consecutive batches: rss, heapTotal (what V8 reserved for its heap) and external at the end of each tenth of the steady window, minus their value at its start (KiB; median over rounds). "No growth" means no trend along a row.')
+  L.push('Consecutive batches: rss, rssAnon (private memory), heapTotal (what V8 reserved for its heap) and external at the end of each tenth of the steady window, minus their value at its start (KiB; median over rounds). "No growth" means no trend along a row.')
   L.push('')
   L.push(`| mode | value | ${Array.from({ length: 10 }, (_, i) => `${i + 1}/10`).join(' | ')} |`)
   L.push(`| --- | --- | ${Array.from({ length: 10 }, () => '---').join(' | ')} |`)
   for (const m of modes) {
-    for (const k of ['rss', 'heapTotal', 'external']) {
+    for (const k of ['rss', 'rssAnon', 'heapTotal', 'external']) {
       const per = derived[m].map((d) => batches(d.run.samples, meta.warmup).map((b) => (b[k] - d.sum[k].first) / KiB))
       const cols = Array.from({ length: 10 }, (_, i) => median(per.map((p) => p[i])))
       L.push(`| ${m} | ${k} | ${cols.map((c) => (Number.isFinite(c) ? c.toFixed(0) : 'n/a')).join(' | ')} |`)

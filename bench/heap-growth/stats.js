@@ -2,7 +2,7 @@
 // Pure arithmetic over one run's samples (runner process, JS thread): steady window, levels,
 // least-squares slopes, consecutive batches, medians. No I/O, no timing.
 
-const KEYS = ['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers']
+const KEYS = ['rss', 'rssAnon', 'rssShmem', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers']
 const PACKETS_PER_AUDIO_SECOND = 100 // 480-frame packets at 48 kHz
 
 /** Least-squares slope of ys over xs (0 for fewer than 2 distinct xs). */
