@@ -12,7 +12,12 @@
 #
 # State lives in $PCMTAP_AUDIO_DIR (default /tmp/pcmtap-audio). Sink: pcmtap_test (48 kHz,
 # stereo, s16le); default source: pcmtap_test.monitor. Diagnostics go to stderr.
+# PCMTAP_AUDIO_SERVER=pipewire selects the PipeWire mode (scripts/pipewire-server.sh).
 set -euo pipefail
+
+if [[ ${PCMTAP_AUDIO_SERVER:-pulseaudio} == pipewire ]]; then
+  exec bash "$(dirname "$0")/pipewire-server.sh" "$@"
+fi
 
 D=${PCMTAP_AUDIO_DIR:-/tmp/pcmtap-audio}
 PACKAGES=(pulseaudio pulseaudio-utils libasound2-plugins alsa-utils)

@@ -1,5 +1,6 @@
 'use strict'
-// The test side of scripts/audio-server.sh: starts the private PulseAudio server once per test
+// The test side of scripts/audio-server.sh: starts the private PulseAudio (or, with
+// PCMTAP_AUDIO_SERVER=pipewire, PipeWire) server once per test
 // process (stopping it at exit if this process started it) and drives it with pactl/paplay.
 // Runs on the JS thread of a test process; the server is a separate process.
 const { execFile, execFileSync } = require('node:child_process')
@@ -50,15 +51,22 @@ function skipReason(result) {
   return result.reason
 }
 
-/** Loads a sine generator into the null sink (amplitude 0.5); resolves its module index. */
+/** Starts a 1 kHz sine (amplitude 0.5) into the null sink, in either server mode; resolves a
+ * handle for unloadModule(). */
 async function tone({ frequency = 1000 } = {}) {
-  const out = await run('pactl', ['load-module', 'module-sine', 'sink=pcmtap_test', `frequency=${frequency}`, 'rate=48000'])
-  return out.trim()
+  if (frequency !== 1000) throw new Error('the test server plays a 1 kHz tone only')
+  await run('bash', [SCRIPT, 'tone-start'])
+  return 'tone'
 }
 
-function unloadModule(index) {
-  return run('pactl', ['unload-module', String(index)])
+/** Stops what tone() started. */
+function unloadModule(handle) {
+  if (handle !== 'tone') throw new Error(`unknown tone handle ${handle}`)
+  return run('bash', [SCRIPT, 'tone-stop'])
 }
+
+/** Which server the tests run against: 'pulseaudio' or 'pipewire' (PCMTAP_AUDIO_SERVER). */
+const serverMode = process.env.PCMTAP_AUDIO_SERVER === 'pipewire' ? 'pipewire' : 'pulseaudio'
 
 /** Plays a file into the null sink; resolves when paplay ends. */
 function play(file) {
@@ -86,4 +94,4 @@ function pactl(...args) {
   return run('pactl', args)
 }
 
-module.exports = { ensureAudioServer, skipReason, tone, unloadModule, play, pactlState, pactl }
+module.exports = { ensureAudioServer, skipReason, tone, unloadModule, play, pactlState, pactl, serverMode }

@@ -170,11 +170,17 @@ impl DeviceSource {
                 err_pipeline.gap_pending.store(true, Ordering::Release);
             } else if err_pipeline.is_running() {
                 // The first fatal error only (a dead plugin repeats its error on every poll).
-                // A server that went away is DEVICE_LOST whatever the plugin's errno says.
-                let err = lost
-                    .as_ref()
-                    .and_then(|probe| probe())
-                    .unwrap_or_else(|| convert_error(&e, false, "capture failed"));
+                // Through a server, a fatal error while running is its connection failing (the
+                // plugin reports EIO, sometimes before the server's socket is gone): DEVICE_LOST.
+                let err = match &lost {
+                    Some(probe) => probe().unwrap_or_else(|| {
+                        Error::new(
+                            ErrorKind::DeviceLost,
+                            format!("the sound server connection failed: {e}"),
+                        )
+                    }),
+                    None => convert_error(&e, false, "capture failed"),
+                };
                 err_pipeline.fail(err);
                 relay.unpark();
             }
