@@ -10,11 +10,12 @@
 // Each run a fresh child process; runs interleaved in rotating order for K rounds; figures are
 // medians over rounds (min-max). Add 10 ms (one packet) for the latency of the first frame.
 // JS thread of each process; the producer and relay are pcmtap's audio and relay threads.
-const { execFileSync, fork } = require('node:child_process')
+const { fork } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { performance } = require('node:perf_hooks')
+const { startAudioServer } = require('./audio-server')
 const { median, percentile, spread } = require('./heap-growth/stats')
 
 const args = process.argv.slice(2)
@@ -59,19 +60,6 @@ function run(cfg) {
   })
 }
 
-function audioServer() {
-  const script = path.join(__dirname, '..', 'scripts', 'audio-server.sh')
-  let wasRunning = true
-  try {
-    execFileSync('bash', [script, 'status'], { stdio: 'ignore' })
-  } catch {
-    wasRunning = false
-  }
-  const out = execFileSync('bash', [script, 'start'], { encoding: 'utf8' })
-  for (const m of out.matchAll(/^export (\w+)=(.*)$/gm)) process.env[m[1]] = m[2]
-  return () => wasRunning || execFileSync('bash', [script, 'stop'], { stdio: 'ignore' })
-}
-
 async function main() {
   const sources = get('sources', 'synthetic,device').split(',')
   const modes = get('modes', 'release,copy').split(',')
@@ -81,7 +69,7 @@ async function main() {
   for (const s of sources) if (!['synthetic', 'device'].includes(s)) throw new Error(`--sources: unknown source ${s}`)
   for (const m of modes) if (!['release', 'copy'].includes(m)) throw new Error(`--modes: unknown mode ${m}`)
   if (!(seconds > 0) || !(warmup >= 0) || !(rounds >= 1)) throw new Error('--seconds, --warmup, --rounds: positive numbers')
-  const cleanup = sources.includes('device') ? audioServer() : () => {}
+  const cleanup = sources.includes('device') ? startAudioServer() : () => {}
   const configs = sources.flatMap((source) => modes.map((mode) => ({ source, mode, seconds, warmup })))
   const runs = new Map(configs.map((c) => [c, []]))
   try {

@@ -3,10 +3,11 @@
 // line, prepares the audio server for device scenarios, runs every mode in a fresh child
 // process (child.js), interleaved A B C… for K rounds (or all modes at once with --concurrent),
 // then writes JSON, markdown and SVG (report.js, svg.js) under bench/results/.
-const { execFileSync, fork } = require('node:child_process')
+const { fork } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
+const { startAudioServer } = require('../audio-server')
 const { report } = require('./report')
 const { chart } = require('./svg')
 
@@ -62,26 +63,6 @@ function parseArgs(argv) {
   return cfg
 }
 
-/** Starts the private PulseAudio server if needed (stopped at exit if we started it). */
-function audioServer() {
-  const script = path.join(__dirname, '..', '..', 'scripts', 'audio-server.sh')
-  let wasRunning = true
-  try {
-    execFileSync('bash', [script, 'status'], { stdio: 'ignore' })
-  } catch {
-    wasRunning = false
-  }
-  const out = execFileSync('bash', [script, 'start'], { encoding: 'utf8' })
-  for (const m of out.matchAll(/^export (\w+)=(.*)$/gm)) process.env[m[1]] = m[2]
-  const tone = execFileSync('pactl', ['load-module', 'module-sine', 'sink=pcmtap_test', 'frequency=1000', 'rate=48000'], { encoding: 'utf8' }).trim()
-  return () => {
-    try {
-      execFileSync('pactl', ['unload-module', tone], { stdio: 'ignore' })
-      if (!wasRunning) execFileSync('bash', [script, 'stop'], { stdio: 'ignore' })
-    } catch {}
-  }
-}
-
 function runChild(cfg, mode) {
   const childCfg = {
     mode,
@@ -126,7 +107,7 @@ function render(file) {
 async function main(argv = process.argv.slice(2)) {
   if (argv[0] === '--render') return render(path.resolve(argv[1]))
   const cfg = parseArgs(argv)
-  const cleanup = cfg.source === 'device' ? audioServer() : () => {}
+  const cleanup = cfg.source === 'device' ? startAudioServer({ tone: true }) : () => {}
   const runs = Object.fromEntries(cfg.modes.map((m) => [m, []]))
   const started = new Date()
   try {
