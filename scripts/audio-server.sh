@@ -24,6 +24,9 @@ PACKAGES=(pulseaudio pulseaudio-utils libasound2-plugins alsa-utils)
 
 say() { echo "audio-server: $*" >&2; }
 
+# shellcheck source=server-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/server-lib.sh"
+
 env_lines() {
   echo "export PULSE_SERVER=unix:$D/native"
   echo "export PULSE_COOKIE=$D/config/pulse/cookie"
@@ -35,32 +38,11 @@ pid_of() {
 }
 
 # Alive and not a zombie (a killed daemon can stay a zombie for a while where PID 1 reaps late).
-alive() {
-  local state
-  state=$(sed 's/^.*) \(.\).*$/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
-  [[ -n $state && $state != Z && $state != X ]]
-}
 
 running() {
   local pid
   pid=$(pid_of) || return 1
   alive "$pid"
-}
-
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
-
-install_packages() {
-  local missing=()
-  for p in "${PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
-  ((${#missing[@]} == 0)) && return 0
-  local cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
-  if [[ $(id -u) != 0 ]] || ! command -v apt-get >/dev/null; then
-    say "missing packages: ${missing[*]}. Run as root: $cmd"
-    return 1
-  fi
-  say "installing: ${missing[*]}"
-  apt-get update >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2
 }
 
 start() {

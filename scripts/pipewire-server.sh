@@ -13,6 +13,9 @@ RUN=$D/run
 
 say() { echo "audio-server (pipewire): $*" >&2; }
 
+# shellcheck source=server-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/server-lib.sh"
+
 env_lines() {
   echo "export PULSE_SERVER=unix:$RUN/pulse/native"
 }
@@ -23,12 +26,6 @@ private_env() {
   unset PULSE_COOKIE
 }
 
-alive() {
-  local state
-  state=$(sed 's/^.*) \(.\).*$/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
-  [[ -n $state && $state != Z && $state != X ]]
-}
-
 # pipewire-pulse first: it owns the socket clients use.
 pids() { [[ -s $D/pids ]] && cat "$D/pids"; }
 
@@ -36,21 +33,6 @@ running() {
   local p list
   list=$(pids) || return 1
   for p in $list; do alive "$p" || return 1; done
-}
-
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
-
-install_packages() {
-  local missing=()
-  for p in "${PACKAGES[@]}"; do installed "$p" || missing+=("$p"); done
-  ((${#missing[@]} == 0)) && return 0
-  if [[ $(id -u) != 0 ]] || ! command -v apt-get >/dev/null; then
-    say "missing packages: ${missing[*]}. Run as root: apt-get install -y --no-install-recommends ${missing[*]}"
-    return 1
-  fi
-  say "installing: ${missing[*]}"
-  apt-get update >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2
 }
 
 wait_for() {
