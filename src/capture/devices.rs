@@ -5,17 +5,19 @@
 //! by name (`pulse:DEVICE=<source>`, the cheapest measured path, see `bench/cpu.js`), with the
 //! server's descriptions and its default source. ALSA's plugin PCMs (`null`, `upmix`, `pulse`,
 //! …) are hidden unless `all` is asked; hardware (`hw:`/`plughw:`) stays visible. On the
-//! PulseAudio host the same sources are opened by cpal's native client. Resolving the `device`
-//! option against these lists is in `resolve.rs`.
+//! PulseAudio host the same sources are opened by cpal's native client. Those two catalogs are
+//! in `linux.rs` (compiled where cpal has these hosts); every other host lists its devices as
+//! cpal does ([`generic_entries`]). Resolving the `device` option against these lists is in
+//! `resolve.rs`.
 //!
 //! Threads: JS thread. ALSA lists from its hints and opens a PCM only to read its default
 //! config when `probe` is set; the server answers from its own state.
 
 use cpal::traits::{DeviceTrait, HostTrait};
-use cpal::{DeviceDirection, DeviceId, HostId, SampleFormat};
+use cpal::{DeviceDirection, DeviceId, SampleFormat};
 
 use super::hosts::{convert_error, open_host};
-use super::server::{self, ServerInfo};
+use super::platform::catalog;
 use crate::error::Error;
 
 /// A device config as reported to JS.
@@ -66,12 +68,7 @@ pub fn format_name(f: SampleFormat) -> String {
     f.to_string().to_ascii_lowercase()
 }
 
-/// The ALSA PCM name that opens a server source through the `pulse` plugin.
-pub fn pulse_pcm(source: &str) -> String {
-    format!("pulse:DEVICE={source}")
-}
-
-fn config_of(c: cpal::SupportedStreamConfig) -> ConfigInfo {
+pub fn config_of(c: cpal::SupportedStreamConfig) -> ConfigInfo {
     ConfigInfo {
         sample_rate: c.sample_rate(),
         channels: c.channels(),
@@ -79,122 +76,8 @@ fn config_of(c: cpal::SupportedStreamConfig) -> ConfigInfo {
     }
 }
 
-fn server_entries(host: HostId, server: &ServerInfo) -> Vec<Entry> {
-    server
-        .nodes
-        .iter()
-        .map(|n| {
-            let name = match host {
-                HostId::Alsa => pulse_pcm(&n.name),
-                _ => n.name.clone(),
-            };
-            let cpal_id = DeviceId::new(host, &name);
-            Entry {
-                info: DeviceInfo {
-                    id: cpal_id.to_string(),
-                    name: n.description.clone(),
-                    host: host.to_string(),
-                    kind: match (n.sink, n.monitor) {
-                        (true, _) => "output",
-                        (false, true) => "monitor",
-                        (false, false) => "input",
-                    },
-                    is_default: !n.sink && server.default_source.as_deref() == Some(&n.name),
-                    default_config: n.config.clone(),
-                },
-                key: n.name.clone(),
-                cpal_id,
-                visible: !n.sink,
-            }
-        })
-        .collect()
-}
-
-fn is_hardware(pcm: &str) -> bool {
-    pcm.starts_with("hw:") || pcm.starts_with("plughw:")
-}
-
-fn alsa_entries(h: &cpal::Host, with_server: bool, probe: bool) -> Result<Vec<Entry>, Error> {
-    let mut devices: Vec<cpal::Device> = h
-        .devices()
-        .map_err(|e| convert_error(&e, true, "cannot list devices"))?
-        .collect();
-    // ALSA's hints do not always name `default`; cpal's default device is that PCM.
-    if let Some(d) = h.default_input_device() {
-        if !devices.iter().any(|x| x.id().ok() == d.id().ok()) {
-            devices.insert(0, d);
-        }
-    }
-    Ok(devices
-        .into_iter()
-        .filter_map(|d| {
-            let cpal_id = d.id().ok()?;
-            let key = cpal_id.id().to_string();
-            let desc = d.description().ok();
-            let output = desc
-                .as_ref()
-                .is_some_and(|x| matches!(x.direction(), DeviceDirection::Output));
-            // Without a server, ALSA's `default` is the default input.
-            let default = !with_server && key == "default";
-            let config = (probe && !output)
-                .then(|| d.default_input_config().ok().map(config_of))
-                .flatten();
-            Some(Entry {
-                info: DeviceInfo {
-                    id: cpal_id.to_string(),
-                    name: desc.map(|x| x.name().to_string()).unwrap_or(key.clone()),
-                    host: "alsa".into(),
-                    kind: if output { "output" } else { "input" },
-                    is_default: default,
-                    default_config: config,
-                },
-                visible: !output && (default || is_hardware(&key)),
-                key,
-                cpal_id,
-            })
-        })
-        .collect())
-}
-
-/// Every device of a host, visible or not. `server`: the server's answer, if one answered
-/// (`None` asks it here where the host needs it).
-pub fn catalog(
-    h: &cpal::Host,
-    server: Option<&ServerInfo>,
-    probe: bool,
-) -> Result<Vec<Entry>, Error> {
-    let asked;
-    let server = match (server, h.id()) {
-        (Some(s), _) => Some(s),
-        (None, HostId::PulseAudio) => {
-            asked = server::query_on(h);
-            asked.as_ref()
-        }
-        (None, _) => {
-            asked = server::query();
-            asked.as_ref()
-        }
-    };
-    // Which hosts exist depends on the platform and features: the catch-all is unreachable on
-    // Linux builds without JACK.
-    #[allow(unreachable_patterns)]
-    match h.id() {
-        HostId::Alsa => {
-            let mut all = server
-                .map(|s| server_entries(HostId::Alsa, s))
-                .unwrap_or_default();
-            all.extend(alsa_entries(h, server.is_some(), probe)?);
-            Ok(all)
-        }
-        HostId::PulseAudio => Ok(server
-            .map(|s| server_entries(HostId::PulseAudio, s))
-            .unwrap_or_default()),
-        _ => Ok(generic_entries(h)?),
-    }
-}
-
 /// Hosts without a server in front (WASAPI, CoreAudio, JACK): every device, as cpal lists it.
-fn generic_entries(h: &cpal::Host) -> Result<Vec<Entry>, Error> {
+pub fn generic_entries(h: &cpal::Host) -> Result<Vec<Entry>, Error> {
     let default_in = h.default_input_device().and_then(|d| d.id().ok());
     let devices = h
         .devices()

@@ -45,12 +45,7 @@ pub fn open_host(name: Option<&str>) -> Result<Arc<cpal::Host>, Error> {
             ),
         )
     })?;
-    let opened = if id == cpal::HostId::PulseAudio {
-        super::server::shared_host()
-    } else {
-        cpal::host_from_id(id).map(Arc::new)
-    };
-    opened.map_err(|e| {
+    super::platform::open_host(id).map_err(|e| {
         Error::new(
             ErrorKind::HostUnavailable,
             format!("host '{name}' is not available here: {e}"),

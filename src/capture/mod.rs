@@ -5,8 +5,37 @@ mod devices;
 mod hosts;
 mod loss;
 mod resolve;
-mod server;
 mod stream;
+
+// cpal's ALSA and PulseAudio hosts exist only on these platforms (cpal's `platform/mod.rs`), and
+// with them the sound server pcmtap reads through them (over a Unix socket): `linux.rs` and
+// `server.rs` there, `other.rs` (the same interface, no server) elsewhere.
+#[cfg_attr(
+    any(
+        target_os = "linux",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "netbsd"
+    ),
+    path = "linux.rs"
+)]
+#[cfg_attr(
+    not(any(
+        target_os = "linux",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "netbsd"
+    )),
+    path = "other.rs"
+)]
+mod platform;
+#[cfg(any(
+    target_os = "linux",
+    target_os = "dragonfly",
+    target_os = "freebsd",
+    target_os = "netbsd"
+))]
+mod server;
 
 pub use devices::{default_device, list, ConfigInfo, DeviceInfo, DeviceSpec};
 pub use hosts::{compiled_hosts, default_host_name};

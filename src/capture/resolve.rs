@@ -10,15 +10,16 @@
 //! Threads: JS thread.
 
 use cpal::traits::{DeviceTrait, HostTrait};
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use cpal::HostId;
-
-use super::devices::{catalog, Entry};
+use super::devices::Entry;
 use super::hosts::{compiled_hosts, open_host};
-use super::server;
+use super::platform::{self, catalog};
 use crate::error::{Error, ErrorKind};
+
+/// Whether the sound server a device goes through went away (`Some(DeviceLost)`). Cheap: runs
+/// on the relay thread and in cpal's error callback.
+pub type ServerLost = Arc<dyn Fn() -> Option<Error> + Send + Sync>;
 
 /// The device chosen to open.
 pub struct Resolved {
@@ -28,8 +29,8 @@ pub struct Resolved {
     pub name: String,
     /// Open an input stream on an output device (host loopback, e.g. WASAPI).
     pub output_loopback: bool,
-    /// The sound server's socket when the device goes through one (its liveness is probed).
-    pub server_socket: Option<PathBuf>,
+    /// The liveness probe of the sound server the device goes through, if it goes through one.
+    pub server_lost: Option<ServerLost>,
 }
 
 /// The host an id names (`"pulseaudio:x"` -> `pulseaudio`), if it names a compiled one.
@@ -52,18 +53,7 @@ fn available(entries: &[Entry]) -> String {
 }
 
 fn open(host: Arc<cpal::Host>, e: &Entry, output_loopback: bool) -> Result<Resolved, Error> {
-    // Through a sound server: ALSA's `pulse` plugin (`pulse:…`, or `default` routed to it), or
-    // cpal's PulseAudio client.
-    #[allow(unreachable_patterns)]
-    let via_server = match host.id() {
-        HostId::Alsa => e.cpal_id.id().starts_with("pulse") || e.cpal_id.id() == "default",
-        HostId::PulseAudio => true,
-        _ => false,
-    };
-    let server_socket = via_server.then(server::socket_path).flatten();
-    if via_server && host.id() == HostId::Alsa {
-        server::disable_shm();
-    }
+    let server_lost = platform::server_lost(host.id(), &e.cpal_id);
     let device = host.device_by_id(&e.cpal_id).ok_or_else(|| {
         Error::new(
             ErrorKind::DeviceNotFound,
@@ -76,7 +66,7 @@ fn open(host: Arc<cpal::Host>, e: &Entry, output_loopback: bool) -> Result<Resol
         id: e.info.id.clone(),
         name: e.info.name.clone(),
         output_loopback,
-        server_socket,
+        server_lost,
     })
 }
 
@@ -92,13 +82,7 @@ pub fn resolve(
         _ => None,
     };
     let h = open_host(host.or(named.as_deref()))?;
-    // The catch-alls are unreachable on Linux builds without JACK.
-    #[allow(unreachable_patterns)]
-    let server = match h.id() {
-        HostId::Alsa => server::query(),
-        HostId::PulseAudio => server::query_on(&h),
-        _ => None,
-    };
+    let server = platform::server_of(&h);
     let entries = catalog(&h, server.as_ref(), false)?;
     let not_found = |what: String| {
         Error::new(
@@ -107,9 +91,16 @@ pub fn resolve(
         )
     };
     if loopback {
+        // The catch-all is unreachable on Linux builds without JACK.
         #[allow(unreachable_patterns)]
         return match h.id() {
-            HostId::Alsa | HostId::PulseAudio => {
+            #[cfg(any(
+                target_os = "linux",
+                target_os = "dragonfly",
+                target_os = "freebsd",
+                target_os = "netbsd"
+            ))]
+            cpal::HostId::Alsa | cpal::HostId::PulseAudio => {
                 let s = server.as_ref().ok_or_else(|| {
                     Error::new(
                         ErrorKind::UnsupportedConfig,
@@ -136,7 +127,7 @@ pub fn resolve(
                 open(h, &e, false)
             }
             #[cfg(target_os = "windows")]
-            HostId::Wasapi => {
+            cpal::HostId::Wasapi => {
                 let device = h
                     .default_output_device()
                     .ok_or_else(|| not_found("no default output device to loop back".into()))?;
@@ -151,7 +142,7 @@ pub fn resolve(
                     id,
                     name,
                     output_loopback: true,
-                    server_socket: None,
+                    server_lost: None,
                 })
             }
             other => Err(Error::new(
@@ -179,7 +170,7 @@ pub fn resolve(
                         id,
                         name,
                         output_loopback: false,
-                        server_socket: None,
+                        server_lost: None,
                     })
                 }
             }

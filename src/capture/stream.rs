@@ -11,7 +11,6 @@
 //! the device offers it at that rate, else its default type. pcmtap then converts: format,
 //! channels (average down, duplicate up, or `channelMap`) and rate (sinc resampler).
 
-use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::thread::Thread;
@@ -23,16 +22,13 @@ use cpal::{BufferSize, SampleFormat, SupportedBufferSize};
 use super::devices::{format_name, DeviceSpec};
 use super::hosts::{convert_error, is_transient};
 use super::loss::LossDetector;
+use super::platform;
 use super::resolve::{resolve, Resolved};
-use super::server;
 use crate::core::{Chain, ChannelMap, Counters, MissPolicy, OutputFormat, Packetizer, Pipeline};
 use crate::error::{Error, ErrorKind};
 
 /// A capture-time jump this far past the expected time counts as a gap (a discontinuity).
 const GAP_NS: u64 = 50_000_000;
-/// cpal's PulseAudio host below this many frames per buffer delivers only part of the audio
-/// (measured: 7 % at 16, 52 % at 64, 69 % at 128 under load; README "What capture costs").
-const PULSE_MIN_BUFFER_FRAMES: u32 = 256;
 /// How long stop() waits for a host to tear its stream down.
 const STOP_WAIT: Duration = Duration::from_secs(2);
 /// A device silent this long while running is reported as lost (see the relay's watchdog).
@@ -81,7 +77,7 @@ impl DeviceSource {
             id,
             name,
             output_loopback,
-            server_socket,
+            server_lost: lost,
         } = resolve(cfg.host.as_deref(), &cfg.device, cfg.loopback)?;
         let default = if output_loopback {
             device.default_output_config()
@@ -106,18 +102,7 @@ impl DeviceSource {
                 ),
             )
         })?;
-        if let Some(n) = cfg.buffer_frames.filter(|n| *n < PULSE_MIN_BUFFER_FRAMES) {
-            if host.id() == cpal::HostId::PulseAudio {
-                return Err(Error::new(
-                    ErrorKind::UnsupportedConfig,
-                    format!(
-                        "bufferFrames {n} is too small for the 'pulseaudio' host (at least \
-                         {PULSE_MIN_BUFFER_FRAMES}): it then loses most of the audio; use the \
-                         'alsa' host for small buffers"
-                    ),
-                ));
-            }
-        }
+        platform::check_buffer_frames(host.id(), cfg.buffer_frames)?;
         let buffer_size = match (cfg.buffer_frames, default.buffer_size()) {
             (Some(n), SupportedBufferSize::Range { min, max }) if (*min..=*max).contains(&n) => {
                 BufferSize::Fixed(n)
@@ -157,7 +142,6 @@ impl DeviceSource {
             buffer_size,
         };
         let data_cb = data_callback(pipeline.clone(), relay.clone(), chain, rate);
-        let lost = server_lost(server_socket);
         if let Some(probe) = lost.clone() {
             let _ = pipeline.liveness.set(Box::new(move || probe()));
         }
@@ -230,22 +214,6 @@ impl DeviceSource {
             let _ = rx.recv_timeout(STOP_WAIT);
         }
     }
-}
-
-/// A probe saying whether the sound server behind `socket` went away (`Some(DeviceLost)`).
-fn server_lost(socket: Option<PathBuf>) -> Option<Arc<dyn Fn() -> Option<Error> + Send + Sync>> {
-    let socket = socket?;
-    Some(Arc::new(move || {
-        (!server::accepts(&socket)).then(|| {
-            Error::new(
-                ErrorKind::DeviceLost,
-                format!(
-                    "the sound server went away: nothing accepts connections on {}",
-                    socket.display()
-                ),
-            )
-        })
-    }))
 }
 
 /// The sample type to open: the one matching the output when the device offers it at `rate`

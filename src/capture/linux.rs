@@ -1,0 +1,213 @@
+//! cpal's ALSA and PulseAudio hosts, compiled where cpal has them (Linux, DragonFly, FreeBSD,
+//! NetBSD: its `platform/mod.rs`): their catalogs (a PulseAudio or PipeWire server's sources,
+//! ALSA PCMs), which devices go through the server, and what that server needs. `other.rs` is
+//! the same interface for the platforms without these hosts.
+//!
+//! Threads: JS thread.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use cpal::traits::{DeviceTrait, HostTrait};
+use cpal::{DeviceDirection, DeviceId, HostId};
+
+use super::devices::{config_of, generic_entries, DeviceInfo, Entry};
+use super::hosts::convert_error;
+use super::resolve::ServerLost;
+use super::server;
+use crate::error::{Error, ErrorKind};
+
+pub use super::server::ServerInfo;
+
+/// cpal's PulseAudio host below this many frames per buffer delivers only part of the audio
+/// (measured: 7 % at 16, 52 % at 64, 69 % at 128 under load; README "What capture costs").
+const PULSE_MIN_BUFFER_FRAMES: u32 = 256;
+
+/// Opens a host by id. cpal's PulseAudio client is the process's one connection to the server
+/// ([`server::shared_host`]).
+pub fn open_host(id: HostId) -> Result<Arc<cpal::Host>, cpal::Error> {
+    if id == HostId::PulseAudio {
+        server::shared_host()
+    } else {
+        cpal::host_from_id(id).map(Arc::new)
+    }
+}
+
+/// The server behind host `h`, if it has one and it answers.
+pub fn server_of(h: &cpal::Host) -> Option<ServerInfo> {
+    // The catch-all is unreachable on Linux builds without JACK.
+    #[allow(unreachable_patterns)]
+    match h.id() {
+        HostId::Alsa => server::query(),
+        HostId::PulseAudio => server::query_on(h),
+        _ => None,
+    }
+}
+
+/// For a device that goes through a sound server (ALSA's `pulse` plugin: `pulse:…`, or
+/// `default` routed to it; or cpal's PulseAudio client): a probe saying whether the server went
+/// away. Turns off the plugin's shared memory first ([`server::disable_shm`]).
+pub fn server_lost(host: HostId, id: &DeviceId) -> Option<ServerLost> {
+    #[allow(unreachable_patterns)]
+    let via_server = match host {
+        HostId::Alsa => id.id().starts_with("pulse") || id.id() == "default",
+        HostId::PulseAudio => true,
+        _ => false,
+    };
+    let socket = via_server.then(server::socket_path).flatten();
+    if via_server && host == HostId::Alsa {
+        server::disable_shm();
+    }
+    socket.map(lost_probe)
+}
+
+/// A probe saying whether the sound server behind `socket` went away (`Some(DeviceLost)`).
+fn lost_probe(socket: PathBuf) -> ServerLost {
+    Arc::new(move || {
+        (!server::accepts(&socket)).then(|| {
+            Error::new(
+                ErrorKind::DeviceLost,
+                format!(
+                    "the sound server went away: nothing accepts connections on {}",
+                    socket.display()
+                ),
+            )
+        })
+    })
+}
+
+/// Refuses buffers too small for cpal's PulseAudio host (it then loses most of the audio).
+pub fn check_buffer_frames(host: HostId, frames: Option<u32>) -> Result<(), Error> {
+    if let Some(n) = frames.filter(|n| *n < PULSE_MIN_BUFFER_FRAMES) {
+        if host == HostId::PulseAudio {
+            return Err(Error::new(
+                ErrorKind::UnsupportedConfig,
+                format!(
+                    "bufferFrames {n} is too small for the 'pulseaudio' host (at least \
+                     {PULSE_MIN_BUFFER_FRAMES}): it then loses most of the audio; use the \
+                     'alsa' host for small buffers"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The ALSA PCM name that opens a server source through the `pulse` plugin.
+fn pulse_pcm(source: &str) -> String {
+    format!("pulse:DEVICE={source}")
+}
+
+fn server_entries(host: HostId, server: &ServerInfo) -> Vec<Entry> {
+    server
+        .nodes
+        .iter()
+        .map(|n| {
+            let name = match host {
+                HostId::Alsa => pulse_pcm(&n.name),
+                _ => n.name.clone(),
+            };
+            let cpal_id = DeviceId::new(host, &name);
+            Entry {
+                info: DeviceInfo {
+                    id: cpal_id.to_string(),
+                    name: n.description.clone(),
+                    host: host.to_string(),
+                    kind: match (n.sink, n.monitor) {
+                        (true, _) => "output",
+                        (false, true) => "monitor",
+                        (false, false) => "input",
+                    },
+                    is_default: !n.sink && server.default_source.as_deref() == Some(&n.name),
+                    default_config: n.config.clone(),
+                },
+                key: n.name.clone(),
+                cpal_id,
+                visible: !n.sink,
+            }
+        })
+        .collect()
+}
+
+fn is_hardware(pcm: &str) -> bool {
+    pcm.starts_with("hw:") || pcm.starts_with("plughw:")
+}
+
+fn alsa_entries(h: &cpal::Host, with_server: bool, probe: bool) -> Result<Vec<Entry>, Error> {
+    let mut devices: Vec<cpal::Device> = h
+        .devices()
+        .map_err(|e| convert_error(&e, true, "cannot list devices"))?
+        .collect();
+    // ALSA's hints do not always name `default`; cpal's default device is that PCM.
+    if let Some(d) = h.default_input_device() {
+        if !devices.iter().any(|x| x.id().ok() == d.id().ok()) {
+            devices.insert(0, d);
+        }
+    }
+    Ok(devices
+        .into_iter()
+        .filter_map(|d| {
+            let cpal_id = d.id().ok()?;
+            let key = cpal_id.id().to_string();
+            let desc = d.description().ok();
+            let output = desc
+                .as_ref()
+                .is_some_and(|x| matches!(x.direction(), DeviceDirection::Output));
+            // Without a server, ALSA's `default` is the default input.
+            let default = !with_server && key == "default";
+            let config = (probe && !output)
+                .then(|| d.default_input_config().ok().map(config_of))
+                .flatten();
+            Some(Entry {
+                info: DeviceInfo {
+                    id: cpal_id.to_string(),
+                    name: desc.map(|x| x.name().to_string()).unwrap_or(key.clone()),
+                    host: "alsa".into(),
+                    kind: if output { "output" } else { "input" },
+                    is_default: default,
+                    default_config: config,
+                },
+                visible: !output && (default || is_hardware(&key)),
+                key,
+                cpal_id,
+            })
+        })
+        .collect())
+}
+
+/// Every device of a host, visible or not. `server`: the server's answer, if one answered
+/// (`None` asks it here where the host needs it).
+pub fn catalog(
+    h: &cpal::Host,
+    server: Option<&ServerInfo>,
+    probe: bool,
+) -> Result<Vec<Entry>, Error> {
+    let asked;
+    let server = match (server, h.id()) {
+        (Some(s), _) => Some(s),
+        (None, HostId::PulseAudio) => {
+            asked = server::query_on(h);
+            asked.as_ref()
+        }
+        (None, _) => {
+            asked = server::query();
+            asked.as_ref()
+        }
+    };
+    // Which hosts exist depends on the platform and features: the catch-all is unreachable on
+    // Linux builds without JACK.
+    #[allow(unreachable_patterns)]
+    match h.id() {
+        HostId::Alsa => {
+            let mut all = server
+                .map(|s| server_entries(HostId::Alsa, s))
+                .unwrap_or_default();
+            all.extend(alsa_entries(h, server.is_some(), probe)?);
+            Ok(all)
+        }
+        HostId::PulseAudio => Ok(server
+            .map(|s| server_entries(HostId::PulseAudio, s))
+            .unwrap_or_default()),
+        _ => Ok(generic_entries(h)?),
+    }
+}

@@ -1,0 +1,46 @@
+//! The interface of `linux.rs` where cpal has no ALSA or PulseAudio host (Windows, macOS, …):
+//! no sound server is read, every host lists its devices as cpal does, and no device goes
+//! through a server.
+//!
+//! Threads: JS thread.
+
+use std::sync::Arc;
+
+use cpal::{DeviceId, HostId};
+
+use super::devices::{generic_entries, Entry};
+use super::resolve::ServerLost;
+use crate::error::Error;
+
+/// No sound server is read on these platforms: never built.
+pub enum ServerInfo {}
+
+/// Opens a host by id.
+pub fn open_host(id: HostId) -> Result<Arc<cpal::Host>, cpal::Error> {
+    cpal::host_from_id(id).map(Arc::new)
+}
+
+/// No server behind any host here.
+pub fn server_of(_h: &cpal::Host) -> Option<ServerInfo> {
+    None
+}
+
+/// No device goes through a sound server here.
+pub fn server_lost(_host: HostId, _id: &DeviceId) -> Option<ServerLost> {
+    None
+}
+
+/// Every buffer size the device accepts is fine here.
+pub fn check_buffer_frames(_host: HostId, _frames: Option<u32>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Every device of a host, as cpal lists it (the configs are read: no host here opens a device
+/// to do so).
+pub fn catalog(
+    h: &cpal::Host,
+    _server: Option<&ServerInfo>,
+    _probe: bool,
+) -> Result<Vec<Entry>, Error> {
+    generic_entries(h)
+}
