@@ -70,6 +70,24 @@ fn open(host: Arc<cpal::Host>, e: &Entry, output_loopback: bool) -> Result<Resol
     })
 }
 
+/// A device the host handed out directly (its default input or output), not from the listing:
+/// named by cpal, with no server probe.
+fn unlisted(host: Arc<cpal::Host>, device: cpal::Device, output_loopback: bool) -> Resolved {
+    let id = device.id().map(|i| i.to_string()).unwrap_or_default();
+    let name = device
+        .description()
+        .map(|d| d.name().to_string())
+        .unwrap_or_else(|_| id.clone());
+    Resolved {
+        host,
+        device,
+        id,
+        name,
+        output_loopback,
+        server_lost: None,
+    }
+}
+
 /// Resolves `device` / `loopback` on `host` (`None`: the host an id names, else the default).
 pub fn resolve(
     host: Option<&str>,
@@ -131,19 +149,7 @@ pub fn resolve(
                 let device = h
                     .default_output_device()
                     .ok_or_else(|| not_found("no default output device to loop back".into()))?;
-                let id = device.id().map(|i| i.to_string()).unwrap_or_default();
-                let name = device
-                    .description()
-                    .map(|d| d.name().to_string())
-                    .unwrap_or_else(|_| id.clone());
-                Ok(Resolved {
-                    host: h,
-                    device,
-                    id,
-                    name,
-                    output_loopback: true,
-                    server_lost: None,
-                })
+                Ok(unlisted(h, device, true))
             }
             other => Err(Error::new(
                 ErrorKind::UnsupportedConfig,
@@ -159,19 +165,7 @@ pub fn resolve(
                     let device = h
                         .default_input_device()
                         .ok_or_else(|| not_found("no default input device".into()))?;
-                    let id = device.id().map(|i| i.to_string()).unwrap_or_default();
-                    let name = device
-                        .description()
-                        .map(|d| d.name().to_string())
-                        .unwrap_or_else(|_| id.clone());
-                    Ok(Resolved {
-                        host: h,
-                        device,
-                        id,
-                        name,
-                        output_loopback: false,
-                        server_lost: None,
-                    })
+                    Ok(unlisted(h, device, false))
                 }
             }
         }
