@@ -8,7 +8,7 @@
 #   scripts/audio-server.sh status    exit 0 if it runs
 #   scripts/audio-server.sh stop      stop it by the pid in its pid file (never by name)
 #   scripts/audio-server.sh pids      print the server's pids (for CPU accounting)
-#   scripts/audio-server.sh tone-start | tone-stop   a 1 kHz sine (amplitude 0.5) into the sink
+#   scripts/audio-server.sh tone-start [HZ] | tone-stop   a sine (default 1000 Hz, amplitude 0.5) into the sink
 #
 # State lives in $PCMTAP_AUDIO_DIR (default /tmp/pcmtap-audio). Sink: pcmtap_test (48 kHz,
 # stereo, s16le); default source: pcmtap_test.monitor. Diagnostics go to stderr.
@@ -95,7 +95,7 @@ stop() {
 tone_start() {
   export PULSE_SERVER="unix:$D/native" PULSE_COOKIE="$D/config/pulse/cookie"
   [[ -s $D/tone.module ]] && return 0
-  pactl load-module module-sine sink=pcmtap_test frequency=1000 rate=48000 >"$D/tone.module"
+  pactl load-module module-sine sink=pcmtap_test "frequency=${1:-1000}" rate=48000 >"$D/tone.module"
 }
 
 tone_stop() {
@@ -112,7 +112,7 @@ case "${1:-}" in
   env) env_lines ;;
   status) running ;;
   pids) pid_of ;;
-  tone-start) tone_start ;;
+  tone-start) tone_start "${2:-1000}" ;;
   tone-stop) tone_stop ;;
   *) echo "usage: $0 install|start|stop|env|status|pids|tone-start|tone-stop" >&2; exit 2 ;;
 esac

@@ -2,7 +2,7 @@
 # The PipeWire mode of scripts/audio-server.sh (PCMTAP_AUDIO_SERVER=pipewire): a private
 # pipewire + wireplumber + pipewire-pulse as root without systemd or D-Bus, with the same null
 # sink and sources as the PulseAudio mode (recipe: ../shared/AUDIO_RIG.md, PipeWire section).
-# Same commands: install | start | stop | env | status | pids | tone-start | tone-stop.
+# Same commands: install | start | stop | env | status | pids | tone-start [HZ] | tone-stop.
 # pipewire-alsa is deliberately not installed (it conflicts with pulseaudio and would make
 # PipeWire the system-wide ALSA default); clients reach PipeWire through pipewire-pulse.
 set -euo pipefail
@@ -97,9 +97,9 @@ LUA
 tone_start() {
   private_env
   [[ -s $D/tone.pgid ]] && return 0
-  setsid bash -c 'sox -q -n -t raw -r 48000 -c 2 -e signed -b 16 - synth 86400 sine 1000 vol 0.5 |
+  setsid bash -c 'sox -q -n -t raw -r 48000 -c 2 -e signed -b 16 - synth 86400 sine "$1" vol 0.5 |
     pacat --raw --rate=48000 --channels=2 --format=s16le -d pcmtap_test --latency-msec=100' \
-    </dev/null >/dev/null 2>&1 &
+    tone "${1:-1000}" </dev/null >/dev/null 2>&1 &
   echo $! >"$D/tone.pgid"
   sleep 0.3 # the stream connects; the first 0.15-0.3 s are silence (AUDIO_RIG.md)
 }
@@ -117,7 +117,7 @@ case "${1:-}" in
   env) env_lines ;;
   status) running ;;
   pids) pids ;;
-  tone-start) tone_start ;;
+  tone-start) tone_start "${2:-1000}" ;;
   tone-stop) tone_stop ;;
   *) echo "usage: $0 install|start|stop|env|status|pids|tone-start|tone-stop" >&2; exit 2 ;;
 esac

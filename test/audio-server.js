@@ -51,11 +51,11 @@ function skipReason(result) {
   return result.reason
 }
 
-/** Starts a 1 kHz sine (amplitude 0.5) into the null sink, in either server mode; resolves a
- * handle for unloadModule(). */
+/** Starts a sine (default 1 kHz, amplitude 0.5) into the null sink, in either server mode;
+ * resolves a handle for unloadModule(). */
 async function tone({ frequency = 1000 } = {}) {
-  if (frequency !== 1000) throw new Error('the test server plays a 1 kHz tone only')
-  await run('bash', [SCRIPT, 'tone-start'])
+  if (!Number.isInteger(frequency) || frequency <= 0 || frequency >= 24000) throw new RangeError(`tone frequency ${frequency}`)
+  await run('bash', [SCRIPT, 'tone-start', String(frequency)])
   return 'tone'
 }
 
