@@ -14,7 +14,7 @@ use cpal::{DeviceDirection, DeviceId, HostId};
 use super::devices::{config_of, generic_entries, DeviceInfo, Entry};
 use super::hosts::convert_error;
 use super::resolve::ServerLost;
-use super::server;
+use super::{pulse_conf, server};
 use crate::error::{Error, ErrorKind};
 
 pub use super::server::ServerInfo;
@@ -46,7 +46,7 @@ pub fn server_of(h: &cpal::Host) -> Option<ServerInfo> {
 
 /// For a device that goes through a sound server (ALSA's `pulse` plugin: `pulse:…`, or
 /// `default` routed to it; or cpal's PulseAudio client): a probe saying whether the server went
-/// away. Turns off the plugin's shared memory first ([`server::disable_shm`]).
+/// away. Turns off the plugin's shared memory first ([`pulse_conf::disable_shm`]).
 pub fn server_lost(host: HostId, id: &DeviceId) -> Option<ServerLost> {
     #[allow(unreachable_patterns)]
     let via_server = match host {
@@ -56,7 +56,7 @@ pub fn server_lost(host: HostId, id: &DeviceId) -> Option<ServerLost> {
     };
     let socket = via_server.then(server::socket_path).flatten();
     if via_server && host == HostId::Alsa {
-        server::disable_shm();
+        pulse_conf::disable_shm();
     }
     socket.map(lost_probe)
 }

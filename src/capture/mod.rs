@@ -35,6 +35,13 @@ mod platform;
     target_os = "freebsd",
     target_os = "netbsd"
 ))]
+mod pulse_conf;
+#[cfg(any(
+    target_os = "linux",
+    target_os = "dragonfly",
+    target_os = "freebsd",
+    target_os = "netbsd"
+))]
 mod server;
 
 pub use devices::{default_device, list, ConfigInfo, DeviceInfo, DeviceSpec};

@@ -6,7 +6,7 @@
 
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use parking_lot::Mutex;
 
@@ -122,26 +122,4 @@ pub fn socket_path() -> Option<PathBuf> {
 /// from the listen backlog: microseconds, never blocks on the server).
 pub fn accepts(path: &Path) -> bool {
     UnixStream::connect(path).is_ok()
-}
-
-/// Turns off shared memory for libpulse connections made from now on in this process (the ALSA
-/// `pulse` plugin's), by pointing `PULSE_CLIENTCONFIG` at a file saying `enable-shm = no`,
-/// unless the user set that variable. Why: when the server dies while the plugin holds a
-/// partly read fragment of a shared block, libpulse's thread waits for the block to be
-/// released while holding the lock the plugin needs to release it: a deadlock that leaks the
-/// capture thread, its fds and its pool (measured: libpulse 16.1, alsa-plugins 1.2.7.1). Over
-/// the socket the same audio costs no measurable CPU more (`bench/cpu.js`).
-pub fn disable_shm() {
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
-        if std::env::var_os("PULSE_CLIENTCONFIG").is_some() {
-            return;
-        }
-        let path = std::env::temp_dir().join(format!("pcmtap-{}-client.conf", std::process::id()));
-        if std::fs::write(&path, "enable-shm = no\n").is_ok() {
-            // Set on the JS thread before the first plugin connection; libpulse reads it when a
-            // context is created.
-            std::env::set_var("PULSE_CLIENTCONFIG", &path);
-        }
-    });
 }
