@@ -88,7 +88,10 @@ fn private_dir() -> Option<PathBuf> {
     let uid = fs::metadata("/proc/self").ok()?.uid();
     let runtime = std::env::var_os("XDG_RUNTIME_DIR").map(|d| PathBuf::from(d).join("pcmtap"));
     let tmp = std::env::temp_dir().join(format!("pcmtap-{uid}"));
-    runtime.into_iter().chain([tmp]).find(|d| ensure_private(d, uid))
+    runtime
+        .into_iter()
+        .chain([tmp])
+        .find(|d| ensure_private(d, uid))
 }
 
 fn ensure_private(dir: &Path, uid: u32) -> bool {

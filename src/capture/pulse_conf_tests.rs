@@ -19,7 +19,10 @@ fn the_users_client_conf_wins_over_the_systems_and_xdg_config_home_over_home() {
     fs::write(d.join("home/.config/pulse/client.conf"), "").unwrap();
     let home = d.join("home");
     let only_home = |k: &str| (k == "HOME").then(|| home.clone().into_os_string());
-    assert_eq!(user_config(&only_home), Some(home.join(".config/pulse/client.conf")));
+    assert_eq!(
+        user_config(&only_home),
+        Some(home.join(".config/pulse/client.conf"))
+    );
     fs::write(d.join("xdg/pulse/client.conf"), "").unwrap();
     let xdg = d.join("xdg");
     let both = |k: &str| match k {
@@ -30,7 +33,10 @@ fn the_users_client_conf_wins_over_the_systems_and_xdg_config_home_over_home() {
     assert_eq!(user_config(&both), Some(xdg.join("pulse/client.conf")));
     let nobody = |_: &str| None;
     let system = Path::new("/etc/pulse/client.conf");
-    assert_eq!(user_config(&nobody), system.is_file().then(|| system.to_path_buf()));
+    assert_eq!(
+        user_config(&nobody),
+        system.is_file().then(|| system.to_path_buf())
+    );
     fs::remove_dir_all(&d).unwrap();
 }
 
@@ -65,10 +71,17 @@ fn the_file_is_written_once_and_reused_by_content() {
     let a = write_once(&d, "enable-shm = no\n").unwrap();
     let mtime = fs::metadata(&a).unwrap().modified().unwrap();
     assert_eq!(write_once(&d, "enable-shm = no\n").unwrap(), a);
-    assert_eq!(fs::metadata(&a).unwrap().modified().unwrap(), mtime, "rewritten");
+    assert_eq!(
+        fs::metadata(&a).unwrap().modified().unwrap(),
+        mtime,
+        "rewritten"
+    );
     let b = write_once(&d, ".include /y\nenable-shm = no\n").unwrap();
     assert_ne!(a, b);
-    assert_eq!(fs::read_to_string(&b).unwrap(), ".include /y\nenable-shm = no\n");
+    assert_eq!(
+        fs::read_to_string(&b).unwrap(),
+        ".include /y\nenable-shm = no\n"
+    );
     assert_eq!(fs::metadata(&b).unwrap().mode() & 0o777, 0o600);
     // Nothing else left behind (no temporary file).
     assert_eq!(fs::read_dir(&d).unwrap().count(), 2);
