@@ -1,8 +1,9 @@
 'use strict'
 // What real-time device capture costs, against the floor: pcmtap next to `arecord` on the same
 // ALSA path, in the same interleaved rounds, with the sound server's CPU over the same window.
-// Also decibri (a peer), when installed under bench/node_modules, and other pcmtap
-// configurations with --full.
+// Beside them: arecord with libpulse's shared memory off (pcmtap's setting for the pulse plugin),
+// `arecord | node` (the Node floor: the cheapest way a Node process receives this audio), decibri
+// (a peer) when installed under bench/node_modules, and other pcmtap configurations with --full.
 //
 //   node bench/cpu.js [--seconds 10] [--warmup 3] [--rounds 3] [--full]
 //
@@ -84,16 +85,34 @@ const mode = process.env.PCMTAP_AUDIO_SERVER || 'pulseaudio'
 const base = { sampleRate: 48000, channels: 2, format: 's16' }
 const MONITOR = 'pcmtap_test.monitor'
 
-const arecord = (device) => ({
-  kind: 'arecord',
-  cmd: 'arecord',
-  argv: ['-q', '-D', device, '-f', 'S16_LE', '-r', '48000', '-c', '2', '--period-size=1024', '-t', 'raw', '/dev/null'],
-})
-const pcmtap = (options) => ({ kind: 'pcmtap', cmd: process.execPath, argv: [__filename, '--pcmtap', JSON.stringify({ ...base, ...options })] })
+const arecordArgs = (device, out) => ['-q', '-D', device, '-f', 'S16_LE', '-r', '48000', '-c', '2', '--period-size=1024', '-t', 'raw', out]
+const arecord = (device, env = {}) => ({ kind: 'arecord', cmd: 'arecord', argv: arecordArgs(device, '/dev/null'), env })
+const pcmtap = (options, env = {}) => ({ kind: 'pcmtap', cmd: process.execPath, argv: [__filename, '--pcmtap', JSON.stringify({ ...base, ...options })], env })
+// libpulse with shared memory off, as pcmtap configures it for the pulse plugin
+// (src/capture/pulse_conf.rs): arecord with the same setting isolates that choice's cost.
+const NO_SHM = path.join(os.tmpdir(), `pcmtap-bench-noshm-${process.pid}.conf`)
+// The Node floor: the cheapest way a Node program can receive this audio, arecord's stdout read
+// by a Node process (CPU of both processes). What a Node process costs to wake ~47 times a
+// second is in every Node capture, pcmtap's included.
+const NODE_FLOOR = 'arecord piped into node (Node floor)'
+const SAME_SHM = 'arecord, libpulse shared memory off'
+const nodePipe = {
+  kind: 'pipe',
+  cmd: 'sh',
+  argv: ['-c', `exec arecord ${arecordArgs('default', '-').join(' ')} | exec "${process.execPath}" -e "process.stdin.on('data', () => {})"`],
+}
 
 /** Each group: a floor and the candidates compared with it. */
 const groups = [
-  { name: 'default input', floor: ['arecord -D default', arecord('default')], cands: [['pcmtap defaults', pcmtap({})]] },
+  {
+    name: 'default input',
+    floor: ['arecord -D default', arecord('default')],
+    cands: [
+      ['pcmtap defaults', pcmtap({})],
+      [SAME_SHM, arecord('default', { PULSE_CLIENTCONFIG: NO_SHM })],
+      [NODE_FLOOR, nodePipe],
+    ],
+  },
   {
     name: 'loopback',
     floor: [`arecord -D pulse:DEVICE=${MONITOR}`, arecord(`pulse:DEVICE=${MONITOR}`)],
@@ -109,19 +128,38 @@ if (fs.existsSync(path.join(DECIBRI, 'package.json'))) {
 if (full) {
   for (const bufferFrames of [256, 512, 2048]) groups[0].cands.push([`pcmtap bufferFrames ${bufferFrames}`, pcmtap({ bufferFrames })])
   groups[0].cands.push(['pcmtap host pulseaudio', pcmtap({ host: 'pulseaudio', device: MONITOR })])
+  groups[0].cands.push(['pcmtap, shared memory kept (PCMTAP_PULSE_SHM=1)', pcmtap({}, { PCMTAP_PULSE_SHM: '1' })])
+}
+
+function stat(pid) {
+  const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+  return s.slice(s.lastIndexOf(')') + 2).split(' ')
 }
 
 function ticks(pid) {
-  const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
+  const f = stat(pid)
   return Number(f[11]) + Number(f[12]) // utime, stime
+}
+
+/** `pid` and its descendants (the processes of a shell pipeline). */
+function tree(pid) {
+  const parent = new Map()
+  for (const p of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue
+    try {
+      parent.set(Number(p), Number(stat(p)[1]))
+    } catch {} // exited meanwhile
+  }
+  const out = [pid]
+  for (let i = 0; i < out.length; i++) for (const [p, pp] of parent) if (pp === out[i]) out.push(p)
+  return out
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 /** Runs one candidate alone: `{ client, server, report }` (CPU in % of one core). */
 async function measure(c, serverPids) {
-  const child = spawn(c.cmd, c.argv, { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(c.cmd, c.argv, { env: { ...process.env, ...c.env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stdout.on('data', (d) => (out += d))
@@ -129,16 +167,22 @@ async function measure(c, serverPids) {
   const exited = new Promise((r) => child.once('exit', (code, sig) => r({ code, sig })))
   await sleep(warmup * 1000)
   if (child.exitCode !== null) throw new Error(`${c.argv.join(' ')} exited early: ${err}`)
-  const c0 = ticks(child.pid)
+  const pids = tree(child.pid)
+  const clientTicks = () => pids.reduce((n, p) => n + ticks(p), 0)
+  const c0 = clientTicks()
   const s0 = serverPids.map(ticks)
   const t0 = process.hrtime.bigint()
   await sleep(seconds * 1000)
-  const c1 = ticks(child.pid)
+  const c1 = clientTicks()
   const s1 = serverPids.map(ticks)
   const wall = Number(process.hrtime.bigint() - t0) / 1e9
-  child.kill('SIGTERM')
+  for (const p of c.kind === 'pipe' ? pids.reverse() : [child.pid]) {
+    try {
+      process.kill(p, 'SIGTERM')
+    } catch {} // already gone
+  }
   const { code, sig } = await exited
-  if (c.kind !== 'arecord' && code !== 0) throw new Error(`${c.kind} exit ${code ?? sig}: ${err}`)
+  if (c.kind !== 'arecord' && c.kind !== 'pipe' && code !== 0) throw new Error(`${c.kind} exit ${code ?? sig}: ${err}`)
   const lines = out.trim().split('\n').filter(Boolean)
   const report = lines.length ? JSON.parse(lines[lines.length - 1]) : {}
   const pct = (t) => ((t / TICK) / wall) * 100
@@ -160,6 +204,8 @@ async function main() {
   if (!wasRunning) process.on('exit', () => execFileSync('bash', [SCRIPT, 'stop']))
   const out = execFileSync('bash', [SCRIPT, 'start'], { encoding: 'utf8' })
   for (const m of out.matchAll(/^export (\w+)=(.*)$/gm)) process.env[m[1]] = m[2]
+  fs.writeFileSync(NO_SHM, 'enable-shm = no\n')
+  process.on('exit', () => fs.rmSync(NO_SHM, { force: true }))
   const serverPids = execFileSync('bash', [SCRIPT, 'pids'], { encoding: 'utf8' }).trim().split(/\s+/).map(Number)
   execFileSync('bash', [SCRIPT, 'tone-start'])
   const results = new Map()
@@ -197,6 +243,13 @@ async function main() {
       const d = results.get(`${g.name}|${name}`)[0].report.device
       if (d) console.log(`${name}: opened ${d}`)
     }
+  }
+  // pcmtap against the other floors of the same rounds (medians of per-round ratios).
+  const client = (name) => (results.get(`default input|${name}`) || []).map((x) => x.client)
+  const pc = client('pcmtap defaults')
+  for (const other of [SAME_SHM, NODE_FLOOR]) {
+    const o = client(other)
+    if (o.length === pc.length) console.log(`pcmtap defaults vs ${other}: ${med(pc.map((x, i) => x / o[i])).toFixed(2)}x`)
   }
   if (decibriSkip) console.log(decibriSkip)
 }
