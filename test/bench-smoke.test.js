@@ -154,3 +154,38 @@ test('bench/alloc-count.js: allocation calls per packet for a mode, attributed b
   const row = out.stdout.split('\n').find((l) => l.startsWith('| copy |'))
   assert.ok(row && !/undefined|NaN/.test(row), out.report)
 })
+
+test('bench/threads.js: a row per busy thread of a capturing process, its relay thread among them', () => {
+  const code = "const { Capture } = require('.'); const c = new Capture({ source: 'synthetic' }); c.on('data', (b) => c.release(b)); c.start()"
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'threads.js'), '--seconds', '1', '--warmup', '0.5', '--', process.execPath, '-e', code], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 })
+  const report = childReport({ status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr })
+  assert.equal(r.status, 0, report)
+  assert.match(r.stdout, /% of one core over \d/, report)
+  const rows = r.stdout.split('\n').filter((l) => /^\| [^-]/.test(l) && !l.startsWith('| thread |'))
+  assert.ok(rows.some((l) => l.startsWith('| pcmtap-relay |')), `the relay thread wakes for every packet\n${report}`)
+  for (const row of rows) assert.match(row, /^\| .+ \| \d+\.\d\d \| \d+ \|$/, report)
+})
+
+test('bench/cpu.js: every candidate measured against arecord, and pcmtap against the other floors', async (t) => {
+  const srv = await ensureAudioServer()
+  if (!srv.ok) return t.skip(skipReason(srv))
+  // Its own server (started and stopped by the script), so its tone never stops another test's.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcmtap-bench-cpu-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bench', 'cpu.js'), '--seconds', '1', '--warmup', '1', '--rounds', '1'], {
+    cwd: ROOT,
+    env: { ...process.env, PCMTAP_AUDIO_DIR: dir, PULSE_SERVER: undefined, PULSE_COOKIE: undefined },
+    encoding: 'utf8',
+    timeout: 180_000,
+  })
+  const report = childReport({ status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr })
+  assert.equal(r.status, 0, report)
+  const names = ['arecord -D default', 'pcmtap defaults', 'arecord, libpulse shared memory off', 'arecord piped into node (Node floor)', 'pcmtap loopback: true']
+  if (decibriAvailable()) names.push('decibri 48k stereo')
+  for (const name of names) {
+    const row = r.stdout.split('\n').find((l) => l.includes(`| ${name} |`))
+    assert.ok(row && !/undefined|NaN/.test(row), `${name} row\n${report}`)
+  }
+  assert.match(r.stdout, /^pcmtap defaults vs arecord piped into node \(Node floor\): \d+\.\d\dx$/m, report)
+  assert.match(r.stdout, /^pcmtap defaults: opened alsa /m, report)
+})
