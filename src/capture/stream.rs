@@ -114,7 +114,8 @@ impl DeviceSource {
                     format!("bufferFrames {n} is outside what '{id}' supports ({min} ..= {max})"),
                 ))
             }
-            (None, _) => BufferSize::Default,
+            (None, _) => platform::default_buffer_frames(host.id())
+                .map_or(BufferSize::Default, BufferSize::Fixed),
         };
         let layout = pipeline.layout;
         let chain = Chain::new(
