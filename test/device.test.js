@@ -80,6 +80,9 @@ for (const c of toneCases) {
       assert.equal(r.stats.pool.misses, 0)
       assert.equal(r.stats.device.host, c.host)
       assert.equal(r.stats.device.sampleRate, 48000)
+      // What the host was asked for: the host's own default on ALSA; 1024 frames on the
+      // PulseAudio host, where PipeWire's own choice was a 2 s fragment (README, Devices).
+      assert.equal(r.stats.device.bufferFrames, c.host === 'pulseaudio' ? 1024 : undefined)
     } finally {
       await unloadModule(mod)
     }
