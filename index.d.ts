@@ -39,7 +39,7 @@ export interface CaptureOptions {
   loopback?: boolean
   /** For each output channel, the device channel it comes from (length = channels, indices 0 ..= 31). Default: average down, duplicate up. */
   channelMap?: number[]
-  /** Frames per device buffer, 16 ..= 65536; outside what the device supports: UNSUPPORTED_CONFIG at start(). Default: the host's. */
+  /** Frames per device buffer, 16 ..= 65536; outside what the device supports: UNSUPPORTED_CONFIG at start(). Default: the host's; 1024 on the 'pulseaudio' host (PipeWire's PulseAudio server would pick a 2 s fragment). */
   bufferFrames?: number
   /** Frames per second, integer 1000 ..= 384000. Default 48000. */
   sampleRate?: number

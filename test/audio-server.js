@@ -73,13 +73,19 @@ function play(file) {
   return run('paplay', ['-d', 'pcmtap_test', file])
 }
 
-/** What `pactl` says: `{ sources: [{ name, description, monitorOf }], sinks, defaultSource, defaultSink }`. */
+// pactl's sample format names, as cpal's (and so listDevices' defaultConfig.format).
+const PA_FORMATS = { u8: 'u8', s16le: 'i16', s24le: 'i24', s32le: 'i32', float32le: 'f32' }
+
+/** What `pactl` says: `{ sources: [{ name, description, monitorOf, spec }], sinks, defaultSource,
+ * defaultSink }`; `spec`: `{ sampleRate, channels, format }` from its Sample Specification. */
 async function pactlState() {
   const blocks = (text) =>
     text.split(/\n(?=\S)/).filter((b) => /Name:/.test(b)).map((b) => {
       const field = (k) => (b.match(new RegExp(`^\\s*${k}: (.*)$`, 'm')) || [])[1]
       const monitorOf = field('Monitor of Sink')
-      return { name: field('Name'), description: field('Description'), monitorOf: monitorOf === 'n/a' ? null : monitorOf ?? null }
+      const [, format, channels, rate] = (field('Sample Specification') || '').match(/^(\S+) (\d+)ch (\d+)Hz$/) || []
+      const spec = format ? { sampleRate: Number(rate), channels: Number(channels), format: PA_FORMATS[format] ?? format } : null
+      return { name: field('Name'), description: field('Description'), monitorOf: monitorOf === 'n/a' ? null : monitorOf ?? null, spec }
     })
   const info = await run('pactl', ['info'])
   return {

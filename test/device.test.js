@@ -7,7 +7,7 @@ const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { ensureAudioServer, tone, unloadModule, play, skipReason } = require('./audio-server')
+const { ensureAudioServer, tone, unloadModule, play, skipReason, pactlState, serverMode } = require('./audio-server')
 const { analyze, sineFit, writeWav, noiseFixture, align } = require('./signal')
 
 const server = ensureAudioServer()
@@ -80,6 +80,9 @@ for (const c of toneCases) {
       assert.equal(r.stats.pool.misses, 0)
       assert.equal(r.stats.device.host, c.host)
       assert.equal(r.stats.device.sampleRate, 48000)
+      // What the host was asked for: the host's own default on ALSA; 1024 frames on the
+      // PulseAudio host, where PipeWire's own choice was a 2 s fragment (README, Devices).
+      assert.equal(r.stats.device.bufferFrames, c.host === 'pulseaudio' ? 1024 : undefined)
     } finally {
       await unloadModule(mod)
     }
@@ -159,9 +162,14 @@ test('device errors carry stable codes', async (t) => {
   assert.equal(badHost.code, 'HOST_UNAVAILABLE')
   const list = listDevices({ host: 'pulseaudio' })
   const mon = list.find((d) => d.id === 'pulseaudio:pcmtap_test.monitor')
+  // The config is the server's sample spec for the source, as pactl reports it. The PulseAudio
+  // rig makes its null sink s16le; PipeWire's pulse server makes null sinks float32le (its graph
+  // format, as on PipeWire desktops), so the expected format depends on the server.
+  const spec = (await pactlState()).sources.find((s) => s.name === 'pcmtap_test.monitor').spec
+  assert.deepEqual(spec, { sampleRate: 48000, channels: 2, format: serverMode === 'pipewire' ? 'f32' : 'i16' }, 'pactl')
   assert.deepEqual(
     { kind: mon.kind, isDefault: mon.isDefault, defaultConfig: mon.defaultConfig },
-    { kind: 'monitor', isDefault: true, defaultConfig: { sampleRate: 48000, channels: 2, format: 'i16' } },
+    { kind: 'monitor', isDefault: true, defaultConfig: spec },
   )
   assert.ok(!list.some((d) => d.kind === 'output'), 'a sink is not capturable: listed only with all')
   assert.ok(listDevices({ host: 'pulseaudio', all: true }).some((d) => d.id === 'pulseaudio:pcmtap_test' && d.kind === 'output'))

@@ -23,6 +23,21 @@ pub use super::server::ServerInfo;
 /// (measured: 7 % at 16, 52 % at 64, 69 % at 128 under load; README "What capture costs").
 const PULSE_MIN_BUFFER_FRAMES: u32 = 256;
 
+/// What pcmtap asks of cpal's PulseAudio host when `bufferFrames` is not given. Left to the
+/// server (`BufferSize::Default`), PipeWire's pulse server (0.3.65) picks a 2 s record fragment
+/// (`pulse.attr.fragsize` 384000 bytes, `node.latency` 96000/48000): the first data, and so
+/// `start()`, came 2 s late, then 340 ms bursts (+2 % frames against the clock over 3 s).
+/// PulseAudio sends record data as it comes whatever the fragment: asking changes nothing there
+/// (packets every 10 ms either way). 1024 frames: the ALSA host's default period at s16 and
+/// PipeWire's default quantum, so the graph is not driven faster than it runs anyway.
+const PULSE_DEFAULT_BUFFER_FRAMES: u32 = 1024;
+
+/// The buffer size a host is opened with when `bufferFrames` is not given (`None`: the host's
+/// own default).
+pub fn default_buffer_frames(host: HostId) -> Option<u32> {
+    (host == HostId::PulseAudio).then_some(PULSE_DEFAULT_BUFFER_FRAMES)
+}
+
 /// Opens a host by id. cpal's PulseAudio client is the process's one connection to the server
 /// ([`server::shared_host`]).
 pub fn open_host(id: HostId) -> Result<Arc<cpal::Host>, cpal::Error> {

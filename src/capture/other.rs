@@ -35,6 +35,11 @@ pub fn check_buffer_frames(_host: HostId, _frames: Option<u32>) -> Result<(), Er
     Ok(())
 }
 
+/// Every host here opens with its own default buffer size.
+pub fn default_buffer_frames(_host: HostId) -> Option<u32> {
+    None
+}
+
 /// Every device of a host, as cpal lists it (the configs are read: no host here opens a device
 /// to do so).
 pub fn catalog(

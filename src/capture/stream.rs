@@ -54,6 +54,8 @@ pub struct OpenedDevice {
     pub sample_rate: u32,
     pub channels: u16,
     pub format: String,
+    /// Frames per buffer asked of the host (`bufferFrames`, or pcmtap's default for that host);
+    /// `None`: the host's own default.
     pub buffer_frames: Option<u32>,
     pub passthrough: bool,
     pub resampling: bool,
@@ -114,7 +116,8 @@ impl DeviceSource {
                     format!("bufferFrames {n} is outside what '{id}' supports ({min} ..= {max})"),
                 ))
             }
-            (None, _) => BufferSize::Default,
+            (None, _) => platform::default_buffer_frames(host.id())
+                .map_or(BufferSize::Default, BufferSize::Fixed),
         };
         let layout = pipeline.layout;
         let chain = Chain::new(
@@ -132,7 +135,10 @@ impl DeviceSource {
             sample_rate: rate,
             channels,
             format: format_name(format),
-            buffer_frames: cfg.buffer_frames,
+            buffer_frames: match buffer_size {
+                BufferSize::Fixed(n) => Some(n),
+                _ => None,
+            },
             passthrough: chain.is_passthrough(),
             resampling: rate != layout.sample_rate,
         };
