@@ -26,7 +26,7 @@ use super::hosts::{convert_error, is_transient};
 use super::link::{Link, ReconnectPolicy};
 use super::platform;
 use super::resolve::{resolve, Resolved, ServerLost};
-use crate::core::{Chain, ChannelMap, Counters, OutputFormat, Pipeline};
+use crate::core::{Chain, ChannelMap, Counters, OutputFormat, Pipeline, PROBE_AFTER_NS};
 use crate::error::{Error, ErrorKind};
 
 /// How long stop() waits for a host to tear its stream down.
@@ -220,9 +220,11 @@ impl DeviceSource {
     /// partial packet and wakes the relay. The drop runs on a helper thread: a host can block in
     /// its teardown when its server is gone, and the JS thread must never wait for that. A live
     /// stream is waited for at most [`STOP_WAIT`] (so the last packet is delivered); a capture
-    /// that already failed (its device or server lost) is not waited for at all.
+    /// that already failed (its device or server lost), or a stream silent for longer than
+    /// [`PROBE_AFTER_NS`] (a server that stopped answering: nothing is coming), is not waited for
+    /// at all.
     pub fn stop(self) {
-        let wait = if self.pipeline.errors.is_empty() {
+        let wait = if is_live(&self.pipeline) {
             STOP_WAIT
         } else {
             Duration::ZERO
@@ -245,6 +247,15 @@ impl DeviceSource {
             let _ = rx.recv_timeout(wait);
         }
     }
+}
+
+/// Whether a running stream has a last packet worth waiting for at stop: no error, and audio
+/// within the last [`PROBE_AFTER_NS`].
+pub fn is_live(p: &Pipeline) -> bool {
+    let silent = p
+        .now_ns()
+        .saturating_sub(p.last_data_ns.load(Ordering::Acquire));
+    p.errors.is_empty() && silent <= PROBE_AFTER_NS
 }
 
 /// The sample type to open: the one matching the output when the device offers it at `rate`

@@ -9,6 +9,7 @@
 //   node test/reconnect/child.js give-up <alsa|pulseaudio>      giveUpAfter passes
 const { execFile } = require('node:child_process')
 const fs = require('node:fs')
+const net = require('node:net')
 const path = require('node:path')
 const { Capture } = require('../..')
 const { analyze } = require('../signal')
@@ -165,44 +166,65 @@ async function cycles(n) {
   return { rounds, base, stats, elapsed, closeMs, closeBlock, log: log.join(' '), flagged: state.flagged, errors: state.errors }
 }
 
-/** stop()/close() while the device is away and attempts run: prompt, and nothing left behind. */
+/** A stand-in for a hung server at the server's socket: accepts connections, never answers.
+ * (A SIGSTOPped server does the same, but a reconnect may win the race to it first.) */
+async function hungServer() {
+  const file = process.env.PULSE_SERVER.replace(/^unix:/, '')
+  fs.rmSync(file, { force: true }) // the killed server's socket
+  const held = []
+  const srv = net.createServer((sock) => held.push(sock))
+  await new Promise((resolve) => srv.listen(file, resolve))
+  return () => {
+    for (const sock of held) sock.destroy()
+    srv.close()
+  }
+}
+
+/** stop()/close() in three states of a reconnect capture, each a round: 'idle' (the server is
+ * gone, the thread waits between attempts), 'attempt' (an attempt blocked on a server that
+ * accepts but never answers), 'stalled' (the stream is open, its server stopped: not noticed as
+ * lost yet). All must return at once and leave nothing behind once the server is gone for good.
+ * The rounds run twice: the first pass is the warm-up (the baseline is taken after it, with the
+ * server dead, as at the end). */
 async function stopWhileRetrying() {
-  // Warm-up: a capture and a death, so lazily made process state (the server connection used
-  // for listing, libpulse's) exists before the baseline; the baseline is taken with the server
-  // dead, as at the end.
-  await serverUp()
-  const warm = capture(true)
-  await warm.cap.start()
-  await waitFor(() => warm.state.packets >= 5, 5000)
-  await serverKill()
-  await next(warm.cap, 'disconnect', 3000)
-  await warm.cap.close()
-  await sleep(500)
-  const base = counts()
+  const ROUNDS = [['stop', 'idle'], ['close', 'idle'], ['stop', 'attempt'], ['close', 'attempt'], ['stop', 'stalled'], ['close', 'stalled']]
   const mon = loopMonitor()
+  let base = null
   const rounds = []
-  for (const how of ['stop', 'close', 'stop', 'close']) {
-    await serverUp()
-    const { cap, state } = capture({ initialDelay: 50, maxDelay: 200 })
-    await cap.start()
-    await waitFor(() => state.packets >= 5, 5000)
-    const disconnect = next(cap, 'disconnect', 3000)
-    await serverKill()
-    const lost = await disconnect
-    await sleep(400) // several attempts made
-    mon.reset()
-    const t = now()
-    if (how === 'stop') await cap.stop()
-    const stopMs = Math.round(now() - t)
-    const runningAfter = cap.running // false after stop(); true while retrying before close()
-    await cap.close()
-    const closeMs = Math.round(now() - t)
-    const gapFrames = cap.stats().audio.gapFrames
-    await sleep(20)
-    rounds.push({ how, lost: !lost.timeout, stopMs, closeMs, runningAfter, maxBlock: mon.max, gapFrames, errors: state.errors })
+  for (let pass = 0; pass < 2; pass++) {
+    for (const [how, state] of ROUNDS) {
+      await serverUp()
+      const { cap, state: st } = capture({ initialDelay: 50, maxDelay: 200 })
+      await cap.start()
+      await waitFor(() => st.packets >= 5, 5000)
+      const pid = Number((await server('pids')).trim().split(/\s+/)[0])
+      const disconnect = next(cap, 'disconnect', state === 'stalled' ? 400 : 3000)
+      let release = () => {}
+      if (state === 'stalled') {
+        process.kill(pid, 'SIGSTOP')
+        release = () => process.kill(pid, 'SIGKILL')
+      } else {
+        process.kill(pid, 'SIGKILL')
+      }
+      const lost = await disconnect
+      if (state === 'attempt') release = await hungServer()
+      await sleep(400) // attempts made, one of them now blocked ('attempt'); silence ('stalled')
+      mon.reset()
+      const t = now()
+      if (how === 'stop') await cap.stop()
+      const stopMs = Math.round(now() - t)
+      const runningAfter = cap.running // false after stop(); true before close()
+      await cap.close()
+      const closeMs = Math.round(now() - t)
+      const { gapFrames, disconnects } = cap.stats().audio
+      await sleep(20)
+      if (pass === 1) rounds.push({ how, state, lost: !lost.timeout, disconnects, stopMs, closeMs, runningAfter, maxBlock: mon.max, gapFrames, errors: st.errors })
+      release() // the blocked attempt or stream teardown fails, its thread ends
+    }
+    await sleep(2500) // threads still in an attempt or a teardown end by themselves
+    if (pass === 0) base = counts()
   }
   mon.stop()
-  await sleep(500) // a reconnect thread still in an attempt ends by itself
   return { base, after: counts(), rounds }
 }
 
