@@ -36,7 +36,7 @@ use parking_lot::Mutex;
 use super::devices::DeviceSpec;
 use super::link::{Link, ReconnectPolicy};
 use super::resolve::ServerLost;
-use super::stream::{DeviceConfig, DeviceSource, OpenedDevice, STALL_NS, STOP_WAIT};
+use super::stream::{is_live, DeviceConfig, DeviceSource, OpenedDevice, STALL_NS, STOP_WAIT};
 use crate::core::{Counters, Disconnect, Pipeline, PROBE_AFTER_NS};
 use crate::error::{Error, ErrorKind};
 
@@ -118,12 +118,13 @@ impl ReconnectingDevice {
     }
 
     /// Stops. A live stream is waited for as [`DeviceSource::stop`] waits (its last packet is
-    /// delivered); while the device is away nothing is waited for: the reconnect thread ends on
-    /// its own once its current attempt returns, and whatever that attempt opened is closed
-    /// unplayed-to (its callback delivers nothing once stopped). A gap still open is counted.
+    /// delivered; a silent one is not waited for); while the device is away nothing is waited
+    /// for: the reconnect thread ends on its own once its current attempt returns, and closes
+    /// whatever that attempt opened (its callback delivers nothing once stopped). A gap still
+    /// open is counted.
     pub fn stop(self) {
         self.link.stop();
-        let live = self.shared.connected.load(Ordering::Acquire) && self.pipeline.errors.is_empty();
+        let live = self.shared.connected.load(Ordering::Acquire) && is_live(&self.pipeline);
         let finished = if live {
             self.done.recv_timeout(STOP_WAIT + TICK).is_ok()
         } else {
