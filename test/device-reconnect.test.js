@@ -40,7 +40,9 @@ function scenario(t, args, timeout = 120_000) {
   return JSON.parse(m[1])
 }
 
-const isTone = (a) => Math.abs(a.frequency - 1000) < 10 && Math.abs(a.rms / 0.3536 - 1) < 0.05
+// The 1 kHz, 0.5-amplitude tone (RMS 0.3536). Loose enough for a loaded machine, where cpal's
+// PulseAudio host may lose a few ms inside a window; silence or another signal is far outside.
+const isTone = (a) => Math.abs(a.frequency - 1000) < 30 && Math.abs(a.rms / 0.3536 - 1) < 0.1
 
 for (const host of ['alsa', 'pulseaudio']) {
   test(`${host}: the server dies and returns 5 times under one reconnect capture: disconnect, reconnect, the tone, a flagged gap, no leak`, async (t) => {
@@ -81,7 +83,8 @@ for (const host of ['alsa', 'pulseaudio']) {
     // Nothing lost uncounted: delivered + dropped + gap frames follow the clock (the capture's
     // first audio comes a few ms after start() resolves).
     const total = a.frames + a.droppedFrames + a.gapFrames
-    assert.ok(Math.abs(total / (r.elapsed * RATE) - 1) < 0.03, `${total} frames counted over ${r.elapsed} s`)
+    // One uncounted 0.8 s gap would be 5 % of the ~16 s run.
+    assert.ok(Math.abs(total / (r.elapsed * RATE) - 1) < 0.04, `${total} frames counted over ${r.elapsed} s`)
     for (const x of r.rounds.slice(1)) assert.deepEqual(x.counts, r.base, 'threads and fds back to the baseline after each loss and return')
     assert.ok(r.closeBlock <= 50, `close() blocked the loop ${r.closeBlock} ms`)
   })
@@ -125,6 +128,14 @@ for (const host of ['alsa', 'pulseaudio']) {
     assert.equal(r.audio.disconnects, 1)
     assert.equal(r.audio.reconnects, 0)
     assert.ok(r.audio.gapFrames >= 0.6 * RATE && r.audio.gapFrames < 2 * RATE, `gap ${r.audio.gapFrames} frames`)
+  })
+
+  test(`${host}: terminating a Worker, and process.exit(), while an attempt hangs are clean`, async (t) => {
+    const srv = await server
+    if (!srv.ok) return t.skip(skipReason(srv))
+    const r = scenario(t, ['teardown', host])
+    t.diagnostic(`Worker terminate() took ${r.terminateMs} ms`)
+    assert.ok(r.terminateMs < 1000, `terminate() took ${r.terminateMs} ms`)
   })
 }
 

@@ -7,6 +7,8 @@
 //   node test/reconnect/child.js cycles <alsa|pulseaudio> <n>   n losses and returns, one capture
 //   node test/reconnect/child.js stop <alsa|pulseaudio>         stop()/close() while retrying
 //   node test/reconnect/child.js give-up <alsa|pulseaudio>      giveUpAfter passes
+//   node test/reconnect/child.js teardown <alsa|pulseaudio>     Worker terminate(), then
+//                                      process.exit(), each while an attempt hangs
 const { execFile } = require('node:child_process')
 const fs = require('node:fs')
 const net = require('node:net')
@@ -254,9 +256,51 @@ async function giveUp() {
   return result
 }
 
-const SCENARIOS = { cycles: () => cycles(Number(arg)), stop: stopWhileRetrying, 'give-up': giveUp }
+/** A capture in a Worker, then one in this thread, each with an attempt blocked on a hung
+ * server: the Worker is terminated, then the process exits with process.exit(). Clean: no
+ * crash, exit status 0 (the parent checks). */
+async function teardown() {
+  const { Worker } = require('node:worker_threads')
+  await serverUp()
+  const w = new Worker(
+    `const { parentPort } = require('node:worker_threads')
+     const { Capture } = require(${JSON.stringify(path.join(__dirname, '..', '..'))})
+     const cap = new Capture({ ...${JSON.stringify(HOST)}, reconnect: true })
+     cap.on('data', (b) => cap.release(b))
+     cap.on('disconnect', () => parentPort.postMessage('lost'))
+     cap.start().then(() => parentPort.postMessage('started'))`,
+    { eval: true },
+  )
+  const message = () => new Promise((resolve) => w.once('message', resolve))
+  await message()
+  const lost = message()
+  await sleep(300)
+  await serverKill()
+  await lost
+  const release = await hungServer()
+  await sleep(400)
+  let t = now()
+  await w.terminate()
+  const terminateMs = Math.round(now() - t)
+  release()
+  await serverUp()
+  const { cap, state } = capture(true)
+  await cap.start()
+  await waitFor(() => state.packets >= 5, 5000)
+  const disconnect = next(cap, 'disconnect', 3000)
+  await serverKill()
+  await disconnect
+  await hungServer() // left hung: exit while the attempt blocks
+  await sleep(400)
+  return { terminateMs, exitNow: true }
+}
+
+const SCENARIOS = { cycles: () => cycles(Number(arg)), stop: stopWhileRetrying, 'give-up': giveUp, teardown }
 SCENARIOS[scenario]().then(
-  (r) => console.log(`RESULT ${JSON.stringify(r)}`),
+  (r) => {
+    console.log(`RESULT ${JSON.stringify(r)}`)
+    if (r.exitNow) process.exit(0)
+  },
   (e) => {
     console.error(e)
     process.exitCode = 1
