@@ -27,6 +27,7 @@ pub fn data_callback(
     rate: u32,
 ) -> impl FnMut(&cpal::Data, &cpal::InputCallbackInfo) + Send + 'static {
     let pk = Packetizer::new(pipeline.clone(), relay, MissPolicy::Drop);
+    let generation = link.callback_made();
     let mut st = CallbackState {
         pk,
         loss: LossDetector::new(rate),
@@ -36,7 +37,7 @@ pub fn data_callback(
     let mut offset: Option<i128> = None;
     let mut expected: Option<u64> = None;
     move |data, info| {
-        if !pipeline.is_running() || link.is_stopped() {
+        if !pipeline.is_running() || link.is_stopped() || link.is_retired(generation) {
             return;
         }
         let pk = &mut st.pk;
@@ -82,8 +83,8 @@ pub fn data_callback(
     }
 }
 
-/// The data callback's state. Dropped when the stream is (stop, or a loss): counts a loss
-/// still open, then the packetizer delivers its partial packet.
+/// The data callback's state. Dropped with the stream (stop, or a loss), or later by the host:
+/// counts a loss still open, delivers the partial packet, then tells the link it is gone.
 struct CallbackState {
     pk: Packetizer,
     loss: LossDetector,
@@ -100,6 +101,9 @@ impl Drop for CallbackState {
             count_lost(&self.pipeline, lost, self.loss.rate());
             self.pk.mark_gap();
         }
+        // The partial packet first, then the reconnect thread may announce the loss after it.
+        self.pk.finish();
+        self.link.callback_gone();
     }
 }
 

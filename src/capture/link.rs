@@ -55,6 +55,11 @@ pub struct Link {
     resume: AtomicU32,
     /// The device is away and the frames missing since `end_ns` are not counted yet.
     gap_open: AtomicBool,
+    /// Data callbacks alive (a host may drop a stream's callback after the stream: cpal's
+    /// PulseAudio host leaves it to its client's reactor thread).
+    callbacks: AtomicU32,
+    /// Bumped when a lost stream is retired: callbacks of an older generation do nothing.
+    generation: AtomicU32,
 }
 
 impl Link {
@@ -67,7 +72,35 @@ impl Link {
             end_ns: AtomicU64::new(start_ns),
             resume: AtomicU32::new(0),
             gap_open: AtomicBool::new(false),
+            callbacks: AtomicU32::new(0),
+            generation: AtomicU32::new(0),
         }
+    }
+
+    /// A data callback is made: its generation (it does nothing once that is retired).
+    pub fn callback_made(&self) -> u32 {
+        self.callbacks.fetch_add(1, Ordering::AcqRel);
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// A data callback is gone (after it delivered its partial packet). Real-time safe.
+    pub fn callback_gone(&self) {
+        self.callbacks.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// Data callbacks alive.
+    pub fn callbacks(&self) -> u32 {
+        self.callbacks.load(Ordering::Acquire)
+    }
+
+    /// Whether a callback of generation `g` is retired. Real-time safe.
+    pub fn is_retired(&self, g: u32) -> bool {
+        self.generation.load(Ordering::Acquire) != g
+    }
+
+    /// Retires the callbacks made so far: from now on they deliver nothing.
+    pub fn retire(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     pub fn set_watcher(&self, t: Thread) {

@@ -42,6 +42,8 @@ use crate::error::{Error, ErrorKind};
 
 /// How often the reconnect thread looks at a running stream (a host error wakes it at once).
 const TICK: Duration = Duration::from_millis(100);
+/// How long a lost stream's callback may outlive the stream before the loss is announced.
+const CALLBACK_WAIT: Duration = Duration::from_millis(500);
 
 /// What the JS thread reads while the reconnect thread runs.
 struct Shared {
@@ -232,6 +234,15 @@ impl Watcher {
         let unreturned = self.link.cancel_return() > 0;
         self.link.open_gap();
         source.stop_within(STOP_WAIT);
+        // The loss is announced after the stream's last packet: wait for its callback to be
+        // gone (cpal's PulseAudio host drops it on its client's thread, after the stream), for
+        // at most CALLBACK_WAIT; a callback still alive then is retired (delivers nothing more;
+        // its partial packet, if it ever comes, comes after 'disconnect').
+        let t0 = Instant::now();
+        while self.link.callbacks() > 0 && t0.elapsed() < CALLBACK_WAIT && !self.link.is_stopped() {
+            std::thread::park_timeout(Duration::from_millis(5));
+        }
+        self.link.retire();
         if !unreturned {
             Counters::add(&self.pipeline.counters.disconnects, 1);
             self.attempts = 0;
