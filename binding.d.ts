@@ -29,8 +29,9 @@ export declare class NativeCapture {
   /** Frames dropped so far because the pool was empty (`stats().audio.droppedFrames`, cheaply). */
   get droppedFrames(): number
   /**
-   * Delivers up to `meta.length / 4` ready packets: returns their Buffers and writes
-   * seq, frames, captureTime (ms since the epoch) and flags for each into `meta`.
+   * Delivers up to `meta.length / 6` ready packets: returns their Buffers and writes
+   * seq, frames, captureTime (ms since the epoch), flags, attempts and gap frames for each
+   * into `meta`.
    */
   drain(meta: unknown): unknown
   /** See `delivery::release`. */
@@ -38,6 +39,8 @@ export declare class NativeCapture {
   stats(): NativeStats
   /** The next fatal source error reported since the last call, as `[CODE] message`. */
   takeError(): string | null
+  /** The next device loss a `reconnect` capture survived (oldest first). */
+  takeDisconnect(): NativeDisconnect | null
   /**
    * Milliseconds from this capture's clock epoch to now (to map capture times onto
    * `performance.now()`).
@@ -56,6 +59,9 @@ export interface NativeAudioStats {
   droppedFrames: number
   discontinuities: number
   xruns: number
+  disconnects: number
+  reconnects: number
+  gapFrames: number
 }
 
 export interface NativeDeliveryStats {
@@ -96,6 +102,14 @@ export interface NativeDeviceStats {
   resampling: boolean
 }
 
+/** A device loss a `reconnect` capture survived. */
+export interface NativeDisconnect {
+  /** The loss comes right before the packet with this seq (after every packet before it). */
+  seq: number
+  /** `[CODE] message`, as `takeError()`. */
+  error: string
+}
+
 export interface NativeHosts {
   default: string
   compiled: Array<string>
@@ -127,6 +141,8 @@ export interface NativeOptions {
   lowWaterMark: number
   /** Present exactly when `source` is `'synthetic'`. */
   synthetic?: NativeSyntheticOptions
+  /** Reopen a lost device (device sources only); absent: a loss ends the capture. */
+  reconnect?: NativeReconnectOptions
 }
 
 export interface NativePoolStats {
@@ -138,6 +154,16 @@ export interface NativePoolStats {
   hits: number
   misses: number
   hitRate: number
+}
+
+/** `reconnect` as `lib/options.js` normalized it (absent: off). */
+export interface NativeReconnectOptions {
+  /** Milliseconds before the first attempt after a loss, 10 ..= 60000. */
+  initialDelay: number
+  /** Longest wait between attempts, in ms, initialDelay ..= 300000. */
+  maxDelay: number
+  /** Give up after the device has been away this many ms (absent: never), 100 ..= 86400000. */
+  giveUpAfter?: number
 }
 
 export interface NativeStats {

@@ -21,6 +21,21 @@ export interface SyntheticOptions {
   sampleFormat?: 'i16' | 'i32' | 'f32'
 }
 
+/**
+ * `reconnect: { ... }`: how a device capture waits for its lost device (every field in ms,
+ * integers). The wait before attempt n is `initialDelay × 2^(n−1)`, at most `maxDelay`; while the
+ * sound server's socket refuses connections it is also checked every 100 ms, and a server that
+ * comes back is tried at once.
+ */
+export interface ReconnectOptions {
+  /** Before the first attempt after a loss, 10 ..= 60000. Default 100. */
+  initialDelay?: number
+  /** Longest wait between attempts, initialDelay ..= 300000. Default max(1000, initialDelay). */
+  maxDelay?: number
+  /** Give up once the device has been away this long, 100 ..= 86400000: 'error' with DEVICE_LOST, as without reconnect. Default: never (until stop()/close()). */
+  giveUpAfter?: number
+}
+
 /** Audio hosts; only those compiled into the addon open (see `hosts()`). */
 export type HostName = 'alsa' | 'pulseaudio' | 'jack' | 'wasapi' | 'coreaudio'
 
@@ -65,6 +80,15 @@ export interface CaptureOptions {
   synthetic?: SyntheticOptions
   /** Aborting it stops and closes the capture; an already aborted signal makes start() reject with AbortError. */
   signal?: AbortSignal
+  /**
+   * Device sources only (with the synthetic source: ERR_INVALID_ARG_VALUE). true or
+   * `{ ... }`: a lost device (DEVICE_LOST: unplugged, sound server gone) does not end the capture:
+   * 'disconnect' is emitted, the same device (the id start() resolved, never a re-resolved
+   * default) is reopened off the JS thread with backoff, and 'reconnect' comes before its first
+   * packet, which carries `gapFrames`. start() itself still rejects if the device cannot be
+   * opened then. Default false.
+   */
+  reconnect?: boolean | ReconnectOptions
 }
 
 export interface PacketInfo {
@@ -74,8 +98,22 @@ export interface PacketInfo {
   frames: number
   /** When the packet's first frame was captured, in ms on the `performance.now()` clock. */
   captureTime: number
-  /** Frames were dropped right before this packet (the pool was empty). */
+  /** Frames were lost right before this packet: the pool was empty ('overrun'), the host skipped (xrun), or the device was away (`gapFrames`). */
   discontinuity: boolean
+  /** Output frames missing right before this packet because the device was lost and came back (`reconnect`; 'reconnect' is emitted just before it); 0 otherwise. */
+  gapFrames: number
+}
+
+/** What `'reconnect'` reports: the device is back and this is its first packet. */
+export interface ReconnectInfo {
+  /** Opens it took since the loss (including the one that worked). */
+  attempts: number
+  /** Output frames missing between the last packet before the loss and this one (also the packet's `info.gapFrames`). */
+  gapFrames: number
+  /** The same gap in milliseconds (gapFrames / sampleRate × 1000). */
+  gapMs: number
+  /** seq of the first packet after the gap. */
+  seq: number
 }
 
 export interface PoolStats {
@@ -133,12 +171,18 @@ export interface DeviceStats {
 export interface AudioStats {
   /** Frames written into packets. */
   frames: number
-  /** Frames dropped because the pool was empty. */
+  /** Frames dropped because the pool was empty, or lost by the host (not the reconnect gaps: see gapFrames). */
   droppedFrames: number
-  /** Gaps (runs of dropped frames, host xruns, capture-time jumps); each flags the next packet. */
+  /** Gaps (runs of dropped frames, host xruns, capture-time jumps, device returns); each flags the next packet. */
   discontinuities: number
   /** Overruns the host reported. */
   xruns: number
+  /** Device losses a `reconnect` capture survived ('disconnect' events). `disconnects − reconnects` is 1 while a running capture waits for its device. */
+  disconnects: number
+  /** Returns of the device after a loss ('reconnect' events). */
+  reconnects: number
+  /** Output frames missing while the device was away: every closed gap, and a gap ended by stop(), close() or giving up. frames + droppedFrames + gapFrames follows the clock. */
+  gapFrames: number
 }
 
 export interface CaptureStats {
@@ -315,10 +359,16 @@ export declare class Capture extends EventEmitter {
    * begins (`seq: null`) if no packet can follow yet, and before the flagged packet.
    */
   on(event: 'overrun', listener: (info: OverrunInfo) => void): this
-  /** A fatal device error during capture (e.g. DEVICE_LOST); the capture then stops. Without a listener it becomes a process warning. */
+  /** A fatal device error during capture (e.g. DEVICE_LOST; with `reconnect`, only once `giveUpAfter` passed); the capture then stops. Without a listener it becomes a process warning. */
   on(event: 'error', listener: (err: PcmtapError) => void): this
+  /** With `reconnect`: the device was lost (`err.code` DEVICE_LOST, the host's message in `cause`); the capture goes on running and reopens it. Comes after every packet from before the loss. */
+  on(event: 'disconnect', listener: (err: PcmtapError) => void): this
+  /** With `reconnect`: the device is back; emitted right before the first packet after the gap. */
+  on(event: 'reconnect', listener: (info: ReconnectInfo) => void): this
   once(event: 'data', listener: (buf: Buffer, info: PacketInfo) => void): this
   once(event: 'start' | 'stop' | 'close', listener: () => void): this
   once(event: 'overrun', listener: (info: OverrunInfo) => void): this
   once(event: 'error', listener: (err: PcmtapError) => void): this
+  once(event: 'disconnect', listener: (err: PcmtapError) => void): this
+  once(event: 'reconnect', listener: (info: ReconnectInfo) => void): this
 }

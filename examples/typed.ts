@@ -14,6 +14,7 @@ import {
   type OverrunInfo,
   type PacketInfo,
   type PcmtapError,
+  type ReconnectInfo,
 } from 'pcmtap'
 
 async function main(): Promise<void> {
@@ -51,6 +52,17 @@ async function main(): Promise<void> {
     if (err.code === codes.DEVICE_LOST) console.error(err.message, err.cause)
   })
   cap.on('start', () => {})
+  const again = new Capture({ reconnect: { initialDelay: 100, maxDelay: 1000, giveUpAfter: 60_000 } })
+  again.on('disconnect', (err: PcmtapError) => console.warn(err.code, err.cause))
+  again.on('reconnect', (r: ReconnectInfo) => console.log(r.attempts, r.gapFrames, r.gapMs, r.seq))
+  again.on('data', (buf: Buffer, info: PacketInfo) => {
+    const gap: number = info.gapFrames
+    if (gap > 0) console.log(`${gap} frames missing before packet ${info.seq}`)
+    again.release(buf)
+  })
+  const { disconnects, reconnects, gapFrames }: CaptureStats['audio'] = again.stats().audio
+  void [disconnects, reconnects, gapFrames]
+  await again.close()
   try {
     await cap.start()
   } catch (e) {

@@ -8,6 +8,9 @@
 // Drops are always reported: the producer wakes the relay when a run of drops begins, so
 // 'overrun' comes even while no packet can be made (`seq: null`); the first packet after the
 // gap is flagged and reports the frames dropped since (`seq`: that packet's).
+// With `reconnect`, a lost device does not end the capture: the native reconnect thread queues
+// the loss ('disconnect', placed before the packet whose seq it names) and reopens the device;
+// its first packet back carries the gap ('reconnect' is emitted right before its 'data').
 const { EventEmitter } = require('node:events')
 const { performance } = require('node:perf_hooks')
 const { NativeCapture } = require('../native.js')
@@ -16,8 +19,10 @@ const { codes, makeError, invalidType, callNative, fromNative } = require('./err
 const { createStream } = require('./stream')
 const { iteratePackets } = require('./packets')
 
-const META_PER_PACKET = 4 // seq, frames, captureTime (ms since the native epoch), flags
+// seq, frames, captureTime (ms since the native epoch), flags, reconnect attempts, gap frames
+const META_PER_PACKET = 6
 const FLAG_DISCONTINUITY = 1
+const FLAG_RECONNECT = 2
 
 function abortError(signal) {
   const err = new Error('The operation was aborted', { cause: signal.reason })
@@ -32,14 +37,16 @@ class Capture extends EventEmitter {
   #batch
   #epoch
   #autoRelease
+  #sampleRate
   #signal
   #closed = false
   #closing = null
   #stopping = false // native stopped, 'stop' not emitted yet
   #draining = false
   #holds = 0
-  // Packets taken from native but not emitted yet (delivery held mid-batch): [buf, info]
-  // pairs from #pendingHead on; an index, not shift(), so a large batch stays linear.
+  // Packets taken from native but not emitted yet (delivery held mid-batch): [buf, info,
+  // reconnect] triples from #pendingHead on (reconnect: the 'reconnect' payload, or null), and
+  // [null, err] for a 'disconnect'; an index, not shift(), so a large batch stays linear.
   #pending = []
   #pendingHead = 0
   #reportedDrops = 0
@@ -61,6 +68,7 @@ class Capture extends EventEmitter {
     const { native, autoRelease, signal } = normalize(options)
     this.#native = callNative(() => new NativeCapture(native))
     this.#autoRelease = autoRelease
+    this.#sampleRate = native.sampleRate
     this.#batch = native.poolSize
     // An explicit ArrayBuffer keeps the data off the V8 heap, so it never moves while the
     // native side writes it.
@@ -178,10 +186,11 @@ class Capture extends EventEmitter {
       // unpaced producer could otherwise keep it from ever turning) and continue after.
       for (let pass = 0; ; pass++) {
         while (this.#pendingHead < this.#pending.length && this.#holds === 0) {
-          const [buf, info] = this.#pending[this.#pendingHead]
+          const [buf, info, reconnect] = this.#pending[this.#pendingHead]
           this.#pending[this.#pendingHead++] = undefined
           try {
-            this.#emitPacket(buf, info)
+            if (buf === null) this.emit('disconnect', info)
+            else this.#emitPacket(buf, info, reconnect)
           } catch (err) {
             // Every packet is still delivered; the first error is rethrown after.
             if (firstError === null) firstError = err
@@ -207,10 +216,15 @@ class Capture extends EventEmitter {
               frames: m[o + 1],
               captureTime: this.#epoch + m[o + 2],
               discontinuity: (m[o + 3] & FLAG_DISCONTINUITY) !== 0,
+              gapFrames: m[o + 5],
             },
+            (m[o + 3] & FLAG_RECONNECT) === 0
+              ? null
+              : { attempts: m[o + 4], gapFrames: m[o + 5], gapMs: (m[o + 5] * 1000) / this.#sampleRate, seq: m[o] },
           ])
         }
-        if (bufs.length === 0) break
+        const lost = this.#takeDisconnects()
+        if (bufs.length === 0 && !lost) break
       }
     } finally {
       this.#draining = false
@@ -230,6 +244,21 @@ class Capture extends EventEmitter {
     if (firstError !== null) throw firstError
   }
 
+  /** Queues the device losses the native side reported, each before the first pending packet
+   * whose seq is at least the loss's (every packet before it came before the loss). True if
+   * there were any. */
+  #takeDisconnects() {
+    let any = false
+    for (let d = this.#native.takeDisconnect(); d; d = this.#native.takeDisconnect()) {
+      any = true
+      const err = this.#sourceError(d.error)
+      let i = this.#pending.length
+      while (i > this.#pendingHead && this.#pending[i - 1][0] !== null && this.#pending[i - 1][1].seq >= d.seq) i--
+      this.#pending.splice(i, 0, [null, err])
+    }
+    return any
+  }
+
   /** Emits 'overrun' if frames were dropped since the last report: `seq` is the flagged
    * packet's, or null while the gap goes on (no packet yet). */
   #reportDrops(seq) {
@@ -241,8 +270,9 @@ class Capture extends EventEmitter {
     }
   }
 
-  #emitPacket(buf, info) {
+  #emitPacket(buf, info, reconnect) {
     if (info.discontinuity) this.#reportDrops(info.seq)
+    if (reconnect !== null) this.emit('reconnect', reconnect)
     try {
       // A packet nobody listens to goes straight back to the pool.
       if (!this.emit('data', buf, info)) this.#native.release(buf)
@@ -256,12 +286,18 @@ class Capture extends EventEmitter {
   #reportSourceError() {
     const raw = this.#native.takeError()
     if (raw === null || raw === undefined) return
-    const err = fromNative(raw)
-    const sep = err.message.indexOf(': ')
-    if (sep > 0) err.cause = new Error(err.message.slice(sep + 2))
+    const err = this.#sourceError(raw)
     this.#stopNative()
     if (this.listenerCount('error') > 0) this.emit('error', err)
     else process.emitWarning(`pcmtap capture stopped: ${err.message}`, { code: err.code })
+  }
+
+  /** A native `[CODE] message` as an Error: code, message, the host's message as cause. */
+  #sourceError(raw) {
+    const err = fromNative(raw)
+    const sep = err.message.indexOf(': ')
+    if (sep > 0) err.cause = new Error(err.message.slice(sep + 2))
+    return err
   }
 }
 

@@ -32,6 +32,7 @@ const DEFAULTS = Object.freeze({
   lowWaterMark: undefined, // floor(poolSize / 4)
   signal: undefined,
   synthetic: undefined,
+  reconnect: false,
 })
 const SYNTHETIC_DEFAULTS = Object.freeze({
   waveform: 'sine',
@@ -41,6 +42,17 @@ const SYNTHETIC_DEFAULTS = Object.freeze({
   blockFrames: 512,
   sampleFormat: 'f32',
 })
+
+/** `reconnect: true`, and the keys of `reconnect: { ... }` (ms; see normalizeReconnect). */
+const RECONNECT_DEFAULTS = Object.freeze({
+  initialDelay: 100,
+  maxDelay: undefined, // max(1000, initialDelay)
+  giveUpAfter: undefined, // never
+})
+const MAX_INITIAL_DELAY = 60_000
+const MAX_MAX_DELAY = 300_000
+const MIN_GIVE_UP = 100
+const MAX_GIVE_UP = 86_400_000
 
 /** Largest `synthetic.blockFrames` list. */
 const MAX_BLOCK_LIST = 1024
@@ -152,6 +164,24 @@ function normalizeSynthetic(raw, sampleRate) {
   }
 }
 
+/** `reconnect`: false, true, or `{ initialDelay, maxDelay, giveUpAfter }` (ms). Returns the
+ * native form (undefined: off). Only device sources reconnect. */
+function normalizeReconnect(raw, source) {
+  if (raw === false) return undefined
+  if (raw !== true && !isPlainObject(raw, 'reconnect')) {
+    throw invalidType('reconnect', 'a boolean or an object { initialDelay, maxDelay, giveUpAfter }', raw)
+  }
+  if (source !== 'device') throw invalidValue('reconnect', "false unless source is 'device' (only a device can come back)", raw)
+  const r = raw === true ? {} : readOnce(raw, RECONNECT_DEFAULTS, 'reconnect.', 'reconnect')
+  const get = (k) => pick(r, RECONNECT_DEFAULTS, k)
+  const initialDelay = int('reconnect.initialDelay', get('initialDelay'), 10, MAX_INITIAL_DELAY)
+  const md = get('maxDelay')
+  const maxDelay = md === undefined ? Math.max(1000, initialDelay) : int('reconnect.maxDelay', md, initialDelay, MAX_MAX_DELAY)
+  const gu = get('giveUpAfter')
+  const giveUpAfter = gu === undefined ? undefined : int('reconnect.giveUpAfter', gu, MIN_GIVE_UP, MAX_GIVE_UP)
+  return { initialDelay, maxDelay, giveUpAfter }
+}
+
 function normalizeDevice(d) {
   if (d === undefined) return {}
   if (typeof d === 'string') {
@@ -225,8 +255,9 @@ function normalize(options) {
       useExternalBuffer: bool('useExternalBuffer', get('useExternalBuffer')),
       lowWaterMark,
       synthetic: source === 'synthetic' ? normalizeSynthetic(get('synthetic'), sampleRate) : undefined,
+      reconnect: normalizeReconnect(get('reconnect'), source),
     },
   }
 }
 
-module.exports = { normalize, checkOptions, bool, DEFAULTS, SYNTHETIC_DEFAULTS, SLOT_BYTES, MAX_POOL_SIZE, MAX_BLOCK_LIST, HOST_NAMES }
+module.exports = { normalize, checkOptions, bool, DEFAULTS, SYNTHETIC_DEFAULTS, RECONNECT_DEFAULTS, SLOT_BYTES, MAX_POOL_SIZE, MAX_BLOCK_LIST, HOST_NAMES }

@@ -2,12 +2,13 @@
 //! together.
 //!
 //! Threads: every method runs on the JS thread (or a test thread). `stop()` blocks only while
-//! the producer finishes its current block and the relay makes its last drain request.
+//! the producer finishes its current block and the relay makes its last drain request (a
+//! `reconnect` capture whose device is away waits for nothing: see `capture/reconnect.rs`).
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use crate::capture::{DeviceConfig, DeviceSource, OpenedDevice};
+use crate::capture::{DeviceConfig, DeviceSource, OpenedDevice, ReconnectingDevice};
 use crate::core::{Notified, PacketLayout, Pipeline, Relay};
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::{SyntheticConfig, SyntheticSource};
@@ -22,6 +23,8 @@ pub enum SourceConfig {
 enum Source {
     Synthetic(SyntheticSource),
     Device(DeviceSource),
+    /// A device capture with `reconnect`: its own thread owns the stream.
+    Reconnecting(ReconnectingDevice),
 }
 
 struct Running {
@@ -33,7 +36,8 @@ pub struct Session {
     pipeline: Arc<Pipeline>,
     source: SourceConfig,
     running: Option<Running>,
-    /// The device config opened by the last successful start (device sources only).
+    /// The device config opened by the last successful start (device sources only); while a
+    /// `reconnect` capture runs, its reconnect thread holds the current one.
     opened: Option<OpenedDevice>,
 }
 
@@ -57,8 +61,15 @@ impl Session {
         self.running.is_some()
     }
 
-    pub fn opened_device(&self) -> Option<&OpenedDevice> {
-        self.opened.as_ref()
+    /// The device config opened last (device sources, once started).
+    pub fn opened_device(&self) -> Option<OpenedDevice> {
+        match &self.running {
+            Some(Running {
+                source: Source::Reconnecting(r),
+                ..
+            }) => Some(r.opened()),
+            _ => self.opened.clone(),
+        }
     }
 
     /// Starts the relay and the source. `notify` runs on the relay thread and asks the JS thread
@@ -78,10 +89,18 @@ impl Session {
             SourceConfig::Synthetic(cfg) => SyntheticSource::start(cfg.clone(), p, relay.thread())
                 .map(Source::Synthetic)
                 .map_err(spawn_err),
-            SourceConfig::Device(cfg) => DeviceSource::start(cfg, p, relay.thread()).map(|d| {
-                self.opened = Some(d.opened.clone());
-                Source::Device(d)
-            }),
+            SourceConfig::Device(cfg) => match cfg.reconnect {
+                Some(policy) => {
+                    ReconnectingDevice::start(cfg, policy, p, relay.thread()).map(|r| {
+                        self.opened = Some(r.opened());
+                        Source::Reconnecting(r)
+                    })
+                }
+                None => DeviceSource::start(cfg, p, relay.thread(), None).map(|d| {
+                    self.opened = Some(d.opened.clone());
+                    Source::Device(d)
+                }),
+            },
         };
         match started {
             Ok(source) => {
@@ -108,6 +127,10 @@ impl Session {
         match r.source {
             Source::Synthetic(s) => s.stop(),
             Source::Device(d) => d.stop(),
+            Source::Reconnecting(r) => {
+                self.opened = Some(r.opened());
+                r.stop()
+            }
         }
         r.relay.stop();
         true

@@ -1,9 +1,13 @@
-//! Device capture through cpal: hosts, devices, negotiation and the input stream. Every cpal
-//! import of the crate lives in this folder (cpal's API moves between minor versions).
+//! Device capture through cpal: hosts, devices, negotiation, the input stream and its callback,
+//! and `reconnect` (a capture that reopens its lost device). Every cpal import of the crate
+//! lives in this folder (cpal's API moves between minor versions).
 
+mod callback;
 mod devices;
 mod hosts;
+mod link;
 mod loss;
+mod reconnect;
 mod resolve;
 mod stream;
 
@@ -46,4 +50,6 @@ mod server;
 
 pub use devices::{default_device, list, ConfigInfo, DeviceInfo, DeviceSpec};
 pub use hosts::{compiled_hosts, default_host_name};
+pub use link::ReconnectPolicy;
+pub use reconnect::ReconnectingDevice;
 pub use stream::{DeviceConfig, DeviceSource, OpenedDevice};

@@ -1,10 +1,11 @@
 //! The device source: opens a cpal input stream in a config the device supports and feeds its
-//! callback through the conversion chain into the packetizer.
+//! callback (`callback.rs`) through the conversion chain into the packetizer.
 //!
-//! Threads: `start`/`stop` run on the JS thread. The data callback runs on cpal's audio thread
-//! and is real-time safe (no allocation, no lock, no napi call, no panic): it converts into pool
-//! slots and wakes the relay. The error callback runs on a cpal thread (for ALSA, the audio
-//! thread): it only bumps atomics and pushes the already-built error onto a lock-free queue.
+//! Threads: `start`/`stop` run on the JS thread, or on the reconnect thread when a capture
+//! with `reconnect` reopens its device (`reconnect.rs`). The data callback runs on cpal's audio
+//! thread and is real-time safe (no allocation, no lock, no napi call, no panic): it converts
+//! into pool slots and wakes the relay. The error callback runs on a cpal thread (for ALSA, the
+//! audio thread): it bumps atomics and hands the error on (lock-free push, unpark).
 //!
 //! Negotiation: the device is opened at its own default rate and channel count (the rate its
 //! sound server runs at, so the server does not resample), in the requested sample type when
@@ -19,20 +20,20 @@ use std::time::Duration;
 use cpal::traits::{DeviceTrait, StreamTrait};
 use cpal::{BufferSize, SampleFormat, SupportedBufferSize};
 
+use super::callback::data_callback;
 use super::devices::{format_name, DeviceSpec};
 use super::hosts::{convert_error, is_transient};
-use super::loss::LossDetector;
+use super::link::{Link, ReconnectPolicy};
 use super::platform;
-use super::resolve::{resolve, Resolved};
-use crate::core::{Chain, ChannelMap, Counters, MissPolicy, OutputFormat, Packetizer, Pipeline};
+use super::resolve::{resolve, Resolved, ServerLost};
+use crate::core::{Chain, ChannelMap, Counters, OutputFormat, Pipeline, PROBE_AFTER_NS};
 use crate::error::{Error, ErrorKind};
 
-/// A capture-time jump this far past the expected time counts as a gap (a discontinuity).
-const GAP_NS: u64 = 50_000_000;
 /// How long stop() waits for a host to tear its stream down.
-const STOP_WAIT: Duration = Duration::from_secs(2);
-/// A device silent this long while running is reported as lost (see the relay's watchdog).
-const STALL_NS: u64 = 3_000_000_000;
+pub const STOP_WAIT: Duration = Duration::from_secs(2);
+/// A device silent this long while running is reported as lost (the relay's watchdog, or the
+/// reconnect thread's).
+pub const STALL_NS: u64 = 3_000_000_000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeviceConfig {
@@ -43,6 +44,8 @@ pub struct DeviceConfig {
     pub channel_map: ChannelMap,
     /// Frames per device buffer (`None`: the host's default).
     pub buffer_frames: Option<u32>,
+    /// Survive the device's loss: reopen it with this policy (`None`: a loss ends the capture).
+    pub reconnect: Option<ReconnectPolicy>,
 }
 
 /// What was actually opened (reported by `stats().device`).
@@ -65,13 +68,19 @@ pub struct DeviceSource {
     stream: cpal::Stream,
     pipeline: Arc<Pipeline>,
     pub opened: OpenedDevice,
+    /// The liveness probe of the sound server the device goes through, if any.
+    pub server_lost: Option<ServerLost>,
 }
 
 impl DeviceSource {
+    /// Opens and starts the device. With `link` (a `reconnect` capture) a fatal host error goes
+    /// to the reconnect thread watching `link` and the relay's watchdog stays off (that thread
+    /// watches); without it, it fails the pipeline and the relay watches.
     pub fn start(
         cfg: &DeviceConfig,
         pipeline: Arc<Pipeline>,
         relay: Thread,
+        link: Option<Arc<Link>>,
     ) -> Result<Self, Error> {
         let Resolved {
             host,
@@ -147,18 +156,25 @@ impl DeviceSource {
             sample_rate: rate,
             buffer_size,
         };
-        let data_cb = data_callback(pipeline.clone(), relay.clone(), chain, rate);
-        if let Some(probe) = lost.clone() {
+        let cb_link = link
+            .clone()
+            .unwrap_or_else(|| Arc::new(Link::new(pipeline.now_ns())));
+        let data_cb = data_callback(pipeline.clone(), relay.clone(), cb_link, chain, rate);
+        if let (Some(probe), None) = (lost.clone(), &link) {
             let _ = pipeline.liveness.set(Box::new(move || probe()));
         }
+        let server_lost = lost.clone();
+        // A reconnect thread watches the stream (else the relay's watchdog does).
+        let watched = link.is_some();
         let err_pipeline = pipeline.clone();
+        let mut reported = false;
         let err_cb = move |e: cpal::Error| {
             if is_transient(&e) {
                 if e.kind() == cpal::ErrorKind::Xrun {
                     Counters::add(&err_pipeline.counters.xruns, 1);
                 }
                 err_pipeline.gap_pending.store(true, Ordering::Release);
-            } else if err_pipeline.is_running() {
+            } else if err_pipeline.is_running() && !std::mem::replace(&mut reported, true) {
                 // The first fatal error only (a dead plugin repeats its error on every poll).
                 // Through a server, a fatal error while running is its connection failing (the
                 // plugin reports EIO, sometimes before the server's socket is gone): DEVICE_LOST.
@@ -171,8 +187,13 @@ impl DeviceSource {
                     }),
                     None => convert_error(&e, false, "capture failed"),
                 };
-                err_pipeline.fail(err);
-                relay.unpark();
+                match &link {
+                    Some(l) if err.kind == ErrorKind::DeviceLost => l.report_loss(err),
+                    _ => {
+                        err_pipeline.fail(err);
+                        relay.unpark();
+                    }
+                }
             }
         };
         let stream = device
@@ -187,7 +208,9 @@ impl DeviceSource {
         pipeline
             .last_data_ns
             .store(pipeline.now_ns(), Ordering::Release);
-        pipeline.stall_after_ns.store(STALL_NS, Ordering::Release);
+        if !watched {
+            pipeline.stall_after_ns.store(STALL_NS, Ordering::Release);
+        }
         stream
             .play()
             .map_err(|e| convert_error(&e, true, &format!("cannot start '{id}'")))?;
@@ -195,6 +218,7 @@ impl DeviceSource {
             stream,
             pipeline,
             opened,
+            server_lost,
         })
     }
 
@@ -202,12 +226,21 @@ impl DeviceSource {
     /// partial packet and wakes the relay. The drop runs on a helper thread: a host can block in
     /// its teardown when its server is gone, and the JS thread must never wait for that. A live
     /// stream is waited for at most [`STOP_WAIT`] (so the last packet is delivered); a capture
-    /// that already failed (its device or server lost) is not waited for at all.
+    /// that already failed (its device or server lost), or a stream silent for longer than
+    /// [`PROBE_AFTER_NS`] (a server that stopped answering: nothing is coming), is not waited for
+    /// at all.
     pub fn stop(self) {
-        let Self {
-            stream, pipeline, ..
-        } = self;
-        let failed = !pipeline.errors.is_empty();
+        let wait = if is_live(&self.pipeline) {
+            STOP_WAIT
+        } else {
+            Duration::ZERO
+        };
+        self.stop_within(wait);
+    }
+
+    /// Stops the stream as [`DeviceSource::stop`] does, waiting at most `wait` for the host.
+    pub fn stop_within(self, wait: Duration) {
+        let stream = self.stream;
         let (tx, rx) = std::sync::mpsc::channel::<()>();
         let spawned = std::thread::Builder::new()
             .name("pcmtap-stream-drop".into())
@@ -216,10 +249,19 @@ impl DeviceSource {
                 drop(stream);
                 let _ = tx.send(());
             });
-        if spawned.is_ok() && !failed {
-            let _ = rx.recv_timeout(STOP_WAIT);
+        if spawned.is_ok() && !wait.is_zero() {
+            let _ = rx.recv_timeout(wait);
         }
     }
+}
+
+/// Whether a running stream has a last packet worth waiting for at stop: no error, and audio
+/// within the last [`PROBE_AFTER_NS`].
+pub fn is_live(p: &Pipeline) -> bool {
+    let silent = p
+        .now_ns()
+        .saturating_sub(p.last_data_ns.load(Ordering::Acquire));
+    p.errors.is_empty() && silent <= PROBE_AFTER_NS
 }
 
 /// The sample type to open: the one matching the output when the device offers it at `rate`
@@ -252,108 +294,3 @@ fn pick_format(
     )
     .then_some(default)
 }
-
-fn data_callback(
-    pipeline: Arc<Pipeline>,
-    relay: Thread,
-    mut chain: Chain,
-    rate: u32,
-) -> impl FnMut(&cpal::Data, &cpal::InputCallbackInfo) + Send + 'static {
-    let pk = Packetizer::new(pipeline.clone(), relay, MissPolicy::Drop);
-    let mut st = CallbackState {
-        pk,
-        loss: LossDetector::new(rate),
-        pipeline: pipeline.clone(),
-    };
-    let mut offset: Option<i128> = None;
-    let mut expected: Option<u64> = None;
-    move |data, info| {
-        if !pipeline.is_running() {
-            return;
-        }
-        let pk = &mut st.pk;
-        if pipeline.gap_pending.swap(false, Ordering::AcqRel) {
-            pk.mark_gap();
-        }
-        let now = pipeline.now_ns();
-        pipeline.last_data_ns.store(now, Ordering::Release);
-        let ts = info.timestamp();
-        let off = *offset
-            .get_or_insert_with(|| pipeline.now_ns() as i128 - ts.callback.as_nanos() as i128);
-        let t = (ts.capture.as_nanos() as i128 + off).max(0) as u64;
-        let frames = (data.len() / chain_channels(&chain)) as u64;
-        if let Some(lost) = st.loss.delivered(frames, now) {
-            count_lost(&pipeline, lost, rate);
-            pk.mark_gap();
-        }
-        if let Some(e) = expected {
-            if t > e + GAP_NS {
-                pk.mark_gap();
-            }
-        }
-        expected = Some(t + frames * 1_000_000_000 / rate as u64);
-        use SampleFormat as F;
-        match data.sample_format() {
-            F::I8 => push(&mut chain, data.as_slice::<i8>(), t, pk),
-            F::I16 => push(&mut chain, data.as_slice::<i16>(), t, pk),
-            F::I32 => push(&mut chain, data.as_slice::<i32>(), t, pk),
-            F::I64 => push(&mut chain, data.as_slice::<i64>(), t, pk),
-            F::U8 => push(&mut chain, data.as_slice::<u8>(), t, pk),
-            F::U16 => push(&mut chain, data.as_slice::<u16>(), t, pk),
-            F::U32 => push(&mut chain, data.as_slice::<u32>(), t, pk),
-            F::U64 => push(&mut chain, data.as_slice::<u64>(), t, pk),
-            F::F32 => push(&mut chain, data.as_slice::<f32>(), t, pk),
-            F::F64 => push(&mut chain, data.as_slice::<f64>(), t, pk),
-            _ => {}
-        }
-    }
-}
-
-/// The data callback's state. Dropped when the stream is (stop): counts a loss still open, then
-/// the packetizer delivers its partial packet.
-struct CallbackState {
-    pk: Packetizer,
-    loss: LossDetector,
-    pipeline: Arc<Pipeline>,
-}
-
-impl Drop for CallbackState {
-    fn drop(&mut self) {
-        if let Some(lost) = self.loss.finish(self.pipeline.now_ns()) {
-            count_lost(&self.pipeline, lost, self.loss_rate());
-            self.pk.mark_gap();
-        }
-    }
-}
-
-impl CallbackState {
-    fn loss_rate(&self) -> u32 {
-        self.loss.rate()
-    }
-}
-
-/// Counts `lost` device frames (at `rate`) as dropped output frames (the caller flags the gap).
-fn count_lost(p: &Pipeline, lost: u64, rate: u32) {
-    let out = (lost as u128 * p.layout.sample_rate as u128 / rate.max(1) as u128) as u64;
-    Counters::add(&p.counters.dropped_frames, out);
-}
-
-fn chain_channels(chain: &Chain) -> usize {
-    chain.input_channels()
-}
-
-#[inline]
-fn push<S: crate::core::Sample>(
-    chain: &mut Chain,
-    samples: Option<&[S]>,
-    t: u64,
-    pk: &mut Packetizer,
-) {
-    if let Some(s) = samples {
-        chain.process(s, t, pk);
-    }
-}
-
-#[cfg(test)]
-#[path = "stream_tests.rs"]
-mod tests;

@@ -14,6 +14,8 @@ mod no_alloc_tests;
 pub use chain::{Chain, ChannelMap};
 pub use convert::{OutputFormat, Sample};
 pub use packetizer::{MissPolicy, Packetizer, Pushed};
-pub use pipeline::{Counters, Descriptor, PacketLayout, Pipeline};
+pub use pipeline::{Counters, Descriptor, Disconnect, PacketLayout, Pipeline, PROBE_AFTER_NS};
+#[cfg(test)]
+pub use pipeline::{FLAG_DISCONTINUITY, FLAG_RECONNECT};
 pub use pool::{live_memory as live_pool_memory, SlotState};
 pub use relay::{Notified, Relay};

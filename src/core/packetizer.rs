@@ -19,7 +19,7 @@ use std::thread::Thread;
 use std::time::Duration;
 
 use super::convert::{convert_into, Sample};
-use super::pipeline::{Counters, Descriptor, Pipeline, FLAG_DISCONTINUITY};
+use super::pipeline::{Counters, Descriptor, Pipeline, FLAG_DISCONTINUITY, FLAG_RECONNECT};
 
 /// What the producer does when no slot is free.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,6 +43,8 @@ pub struct Packetizer {
     /// Capture time of `current`'s first frame.
     packet_time_ns: u64,
     discontinuity: bool,
+    /// A device return to report on the next packet: `(attempts, gap_frames)`.
+    reconnect: Option<(u32, u64)>,
     /// In a run of misses (reset by the next slot acquired).
     dropping: bool,
     /// The relay has something new to hand JS (a packet completed, a run of drops began).
@@ -72,6 +74,7 @@ impl Packetizer {
             skipping: 0,
             packet_time_ns: 0,
             discontinuity: false,
+            reconnect: None,
             dropping: false,
             wake_pending: false,
         }
@@ -165,6 +168,15 @@ impl Packetizer {
         self.discontinuity = true;
     }
 
+    /// Marks the return of a lost device after `gap_frames` output frames of absence and
+    /// `attempts` opens: a gap ([`Packetizer::mark_gap`]) whose next packet also carries
+    /// [`FLAG_RECONNECT`], the attempts and the gap length. Real-time safe.
+    pub fn mark_reconnect(&mut self, attempts: u32, gap_frames: u64) {
+        self.mark_gap();
+        let (a, g) = self.reconnect.unwrap_or((0, 0));
+        self.reconnect = Some((a + attempts, g + gap_frames));
+    }
+
     /// Ends the stream: a partly filled packet is delivered short (nothing is lost silently),
     /// an empty one goes back to the pool. Wakes the relay.
     pub fn finish(&mut self) {
@@ -185,16 +197,23 @@ impl Packetizer {
         let p = &*self.pipeline;
         let published = p.pool.publish(slot);
         debug_assert!(published);
+        let (attempts, gap_frames) = self.reconnect.take().unwrap_or((0, 0));
+        let mut flags = if self.discontinuity {
+            FLAG_DISCONTINUITY
+        } else {
+            0
+        };
+        if attempts > 0 {
+            flags |= FLAG_RECONNECT;
+        }
         let desc = Descriptor {
             slot,
             frames: self.filled,
             seq: p.next_seq(),
             capture_time_ns: self.packet_time_ns,
-            flags: if self.discontinuity {
-                FLAG_DISCONTINUITY
-            } else {
-                0
-            },
+            flags,
+            attempts,
+            gap_frames,
         };
         self.discontinuity = false;
         self.filled = 0;

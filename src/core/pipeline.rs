@@ -18,6 +18,10 @@ use crate::error::{Error, ErrorKind};
 
 /// Flag bit: frames were lost right before this packet (pool miss or source gap).
 pub const FLAG_DISCONTINUITY: u32 = 1;
+/// Flag bit: the first packet after the device came back (`reconnect`); the descriptor's
+/// `gap_frames` and `attempts` say how long it was away and how many opens it took. Always set
+/// together with [`FLAG_DISCONTINUITY`].
+pub const FLAG_RECONNECT: u32 = 2;
 
 /// One full (or final, shorter) packet waiting for JS. `Copy`, so queueing it never allocates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +32,11 @@ pub struct Descriptor {
     /// Nanoseconds since the pipeline's epoch at the packet's first frame.
     pub capture_time_ns: u64,
     pub flags: u32,
+    /// With [`FLAG_RECONNECT`]: the opens it took to get the device back; else 0.
+    pub attempts: u32,
+    /// With [`FLAG_RECONNECT`]: output frames missing right before this packet because the
+    /// device was away; else 0.
+    pub gap_frames: u64,
 }
 
 /// The layout of every packet of a capture.
@@ -81,6 +90,13 @@ pub struct Counters {
     pub finalized: AtomicU64,
     /// Overruns/underruns the host reported (each flags the next packet as a discontinuity).
     pub xruns: AtomicU64,
+    /// Device losses a `reconnect` capture survived so far (it went on waiting for the device).
+    pub disconnects: AtomicU64,
+    /// Returns of the device after a loss (audio flowed again).
+    pub reconnects: AtomicU64,
+    /// Output frames missing while the device was away (closed gaps, and a gap ended by stop,
+    /// close or giving up). Not in `dropped_frames`.
+    pub gap_frames: AtomicU64,
 }
 
 impl Counters {
@@ -91,6 +107,14 @@ impl Counters {
     pub fn get(c: &AtomicU64) -> u64 {
         c.load(Ordering::Relaxed)
     }
+}
+
+/// A device loss a `reconnect` capture survives (see [`Pipeline::disconnects`]).
+#[derive(Debug)]
+pub struct Disconnect {
+    /// The seq the next packet will carry: the loss comes after every packet before it.
+    pub seq: u64,
+    pub error: Error,
 }
 
 /// See [`Pipeline::liveness`].
@@ -112,6 +136,9 @@ pub struct Pipeline {
     pub gap_pending: AtomicBool,
     /// Fatal source errors waiting for the JS thread (the capture stops). Lock-free, bounded.
     pub errors: ArrayQueue<Error>,
+    /// Device losses a `reconnect` capture survives, waiting for the JS thread (`'disconnect'`).
+    /// Lock-free, bounded: pushed by the reconnect thread, at most one per loss.
+    pub disconnects: ArrayQueue<Disconnect>,
     /// Stall watchdog: if non-zero, a running source that delivers nothing for this many ns is
     /// reported as lost (a host that goes silent instead of reporting an error).
     pub stall_after_ns: AtomicU64,
@@ -160,6 +187,7 @@ impl Pipeline {
             running: AtomicBool::new(false),
             gap_pending: AtomicBool::new(false),
             errors: ArrayQueue::new(4),
+            disconnects: ArrayQueue::new(4),
             stall_after_ns: AtomicU64::new(0),
             last_data_ns: AtomicU64::new(0),
             drop_pending: AtomicBool::new(false),
@@ -172,6 +200,11 @@ impl Pipeline {
 
     pub fn next_seq(&self) -> u64 {
         self.next_seq.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// The seq the next packet will get.
+    pub fn peek_seq(&self) -> u64 {
+        self.next_seq.load(Ordering::Relaxed)
     }
 
     /// Nanoseconds from this pipeline's epoch to `t` (0 if `t` is earlier).
@@ -187,10 +220,12 @@ impl Pipeline {
         self.epoch
     }
 
-    /// True when the JS thread has something to do: packets, an error or a drop to report.
+    /// True when the JS thread has something to do: packets, an error, a loss or a drop to
+    /// report.
     pub fn has_work(&self) -> bool {
         !self.ready.is_empty()
             || !self.errors.is_empty()
+            || !self.disconnects.is_empty()
             || self.drop_pending.load(Ordering::Acquire)
     }
 

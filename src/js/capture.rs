@@ -31,8 +31,18 @@ use crate::session::Session;
 /// (what Electron does), so the copy fallback can be tested in plain Node.
 pub const SIMULATE_NO_EXTERNAL_ENV: &str = "PCMTAP_SIMULATE_NO_EXTERNAL_BUFFERS";
 
-/// Doubles per packet in the `meta` array `drain()` fills: seq, frames, captureTime, flags.
-pub const META_PER_PACKET: usize = 4;
+/// Doubles per packet in the `meta` array `drain()` fills: seq, frames, captureTime, flags,
+/// reconnect attempts, gap frames (the last two 0 unless the packet is a device's return).
+pub const META_PER_PACKET: usize = 6;
+
+/// A device loss a `reconnect` capture survived.
+#[napi(object)]
+pub struct NativeDisconnect {
+    /// The loss comes right before the packet with this seq (after every packet before it).
+    pub seq: f64,
+    /// `[CODE] message`, as `takeError()`.
+    pub error: String,
+}
 
 #[napi(custom_finalize)]
 pub struct NativeCapture {
@@ -119,8 +129,9 @@ impl NativeCapture {
         crate::core::Counters::get(&self.pipeline.counters.dropped_frames) as f64
     }
 
-    /// Delivers up to `meta.length / 4` ready packets: returns their Buffers and writes
-    /// seq, frames, captureTime (ms since the epoch) and flags for each into `meta`.
+    /// Delivers up to `meta.length / 6` ready packets: returns their Buffers and writes
+    /// seq, frames, captureTime (ms since the epoch), flags, attempts and gap frames for each
+    /// into `meta`.
     #[napi]
     pub fn drain<'env>(
         &mut self,
@@ -160,6 +171,8 @@ impl NativeCapture {
             m[1] = d.frames as f64;
             m[2] = d.capture_time_ns as f64 / 1e6;
             m[3] = d.flags as f64;
+            m[4] = d.attempts as f64;
+            m[5] = d.gap_frames as f64;
             n += 1;
         }
         // SAFETY: `arr` is a live array value created in this call on this env.
@@ -190,6 +203,15 @@ impl NativeCapture {
     #[napi]
     pub fn take_error(&self) -> Option<String> {
         self.pipeline.errors.pop().map(|e| to_js(e).reason)
+    }
+
+    /// The next device loss a `reconnect` capture survived (oldest first).
+    #[napi]
+    pub fn take_disconnect(&self) -> Option<NativeDisconnect> {
+        self.pipeline.disconnects.pop().map(|d| NativeDisconnect {
+            seq: d.seq as f64,
+            error: to_js(d.error).reason,
+        })
     }
 
     /// Milliseconds from this capture's clock epoch to now (to map capture times onto

@@ -7,7 +7,9 @@
 
 use napi_derive::napi;
 
-use crate::capture::{DeviceConfig, DeviceSpec};
+use std::time::Duration;
+
+use crate::capture::{DeviceConfig, DeviceSpec, ReconnectPolicy};
 use crate::core::{ChannelMap, OutputFormat, PacketLayout};
 use crate::session::SourceConfig;
 use crate::source::{InputFormat, SyntheticConfig, Waveform};
@@ -28,6 +30,17 @@ pub struct NativeSyntheticOptions {
     pub block_frames: Vec<u32>,
     /// `'i16' | 'i32' | 'f32'`: what the source delivers before conversion.
     pub sample_format: String,
+}
+
+/// `reconnect` as `lib/options.js` normalized it (absent: off).
+#[napi(object)]
+pub struct NativeReconnectOptions {
+    /// Milliseconds before the first attempt after a loss, 10 ..= 60000.
+    pub initial_delay: u32,
+    /// Longest wait between attempts, in ms, initialDelay ..= 300000.
+    pub max_delay: u32,
+    /// Give up after the device has been away this many ms (absent: never), 100 ..= 86400000.
+    pub give_up_after: Option<u32>,
 }
 
 #[napi(object)]
@@ -57,6 +70,8 @@ pub struct NativeOptions {
     pub low_water_mark: u32,
     /// Present exactly when `source` is `'synthetic'`.
     pub synthetic: Option<NativeSyntheticOptions>,
+    /// Reopen a lost device (device sources only); absent: a loss ends the capture.
+    pub reconnect: Option<NativeReconnectOptions>,
 }
 
 /// What the session and the delivery are built from.
@@ -126,12 +141,16 @@ pub fn parse(o: &NativeOptions) -> Result<Parsed, String> {
             loopback: o.loopback,
             channel_map,
             buffer_frames: o.buffer_frames,
+            reconnect: o.reconnect.as_ref().map(policy).transpose()?,
         });
         return Ok(Parsed {
             layout,
             pool_size: o.pool_size as usize,
             source,
         });
+    }
+    if o.reconnect.is_some() {
+        return Err("reconnect is only for device sources".into());
     }
     if o.source != "synthetic" {
         return Err(format!(
@@ -185,5 +204,20 @@ pub fn parse(o: &NativeOptions) -> Result<Parsed, String> {
         layout,
         pool_size: o.pool_size as usize,
         source,
+    })
+}
+
+fn policy(r: &NativeReconnectOptions) -> Result<ReconnectPolicy, String> {
+    if r.initial_delay == 0 || r.max_delay < r.initial_delay {
+        return Err(format!(
+            "reconnect delays must be 0 < initialDelay <= maxDelay, got {} and {}",
+            r.initial_delay, r.max_delay
+        ));
+    }
+    let ms = |n: u32| Duration::from_millis(n as u64);
+    Ok(ReconnectPolicy {
+        initial_delay: ms(r.initial_delay),
+        max_delay: ms(r.max_delay),
+        give_up_after: r.give_up_after.map(ms),
     })
 }

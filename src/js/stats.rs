@@ -36,6 +36,9 @@ pub struct NativeAudioStats {
     pub dropped_frames: f64,
     pub discontinuities: f64,
     pub xruns: f64,
+    pub disconnects: f64,
+    pub reconnects: f64,
+    pub gap_frames: f64,
 }
 
 #[napi(object)]
@@ -68,7 +71,7 @@ pub fn snapshot(
     mode: &str,
     allowed: bool,
     running: bool,
-    device: Option<&OpenedDevice>,
+    device: Option<OpenedDevice>,
 ) -> NativeStats {
     let ps = p.pool_stats();
     let c = &p.counters;
@@ -106,14 +109,17 @@ pub fn snapshot(
             dropped_frames: g(&c.dropped_frames),
             discontinuities: g(&c.discontinuities),
             xruns: g(&c.xruns),
+            disconnects: g(&c.disconnects),
+            reconnects: g(&c.reconnects),
+            gap_frames: g(&c.gap_frames),
         },
         device: device.map(|d| NativeDeviceStats {
-            id: d.id.clone(),
-            name: d.name.clone(),
-            host: d.host.clone(),
+            id: d.id,
+            name: d.name,
+            host: d.host,
             sample_rate: d.sample_rate,
             channels: d.channels as u32,
-            format: d.format.clone(),
+            format: d.format,
             buffer_frames: d.buffer_frames,
             passthrough: d.passthrough,
             resampling: d.resampling,
