@@ -49,8 +49,14 @@ pub fn data_callback(
         let ts = info.timestamp();
         let off = *offset
             .get_or_insert_with(|| pipeline.now_ns() as i128 - ts.callback.as_nanos() as i128);
-        let t = (ts.capture.as_nanos() as i128 + off).max(0) as u64;
         let frames = (data.len() / chain.input_channels()) as u64;
+        // A block's first frame was captured at least the block's length before the callback
+        // that hands it over. A host whose delay report is short or missing (the ALSA `pulse`
+        // plugin on PipeWire reports 0) would otherwise date the block in the future.
+        let block_ns = (frames * 1_000_000_000 / rate as u64) as i128;
+        let capture =
+            (ts.capture.as_nanos() as i128).min(ts.callback.as_nanos() as i128 - block_ns);
+        let t = (capture + off).max(0) as u64;
         if let Some((attempts, gap)) = link.returned(&pipeline, t) {
             pk.mark_reconnect(attempts, gap);
         }

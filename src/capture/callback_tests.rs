@@ -7,10 +7,14 @@ use crate::test_alloc::counted;
 use cpal::{InputCallbackInfo, InputStreamTimestamp, StreamInstant};
 
 fn info(ns: u64) -> InputCallbackInfo {
-    let t = StreamInstant::from_nanos(ns);
+    info_with_delay(ns, 0)
+}
+
+/// A callback at `ns` whose host says its first frame was captured `delay` ns earlier.
+fn info_with_delay(ns: u64, delay: u64) -> InputCallbackInfo {
     InputCallbackInfo::new(InputStreamTimestamp {
-        callback: t,
-        capture: t,
+        callback: StreamInstant::from_nanos(ns),
+        capture: StreamInstant::from_nanos(ns - delay),
     })
 }
 
@@ -144,4 +148,48 @@ fn the_first_audio_after_a_return_flags_one_packet_with_the_gap_and_allocates_no
         0,
         "a gap is not a drop"
     );
+}
+
+#[test]
+fn a_block_is_never_dated_later_than_its_callback_allows() {
+    // 1024 frames at 48 kHz: the block's first frame is at least 21.3 ms older than its
+    // callback, whatever delay the host reports.
+    const BLOCK_NS: u64 = 1024 * 1_000_000_000 / 48_000;
+    let layout = PacketLayout {
+        sample_rate: 48_000,
+        channels: 2,
+        format: OutputFormat::S16,
+        frames_per_packet: 480,
+    };
+    let mut samples: Vec<i16> = vec![7; 2048];
+    // (reported delay, expected delay): none or too short -> the block's length; longer -> kept.
+    for (delay, expected) in [
+        (0, BLOCK_NS),
+        (5_000_000, BLOCK_NS),
+        (30_000_000, 30_000_000),
+    ] {
+        let p = Arc::new(Pipeline::new(layout, 64));
+        p.running.store(true, Ordering::Release);
+        let chain = Chain::new(2, 48_000, 2, 48_000, &ChannelMap::Auto).unwrap();
+        let link = Arc::new(Link::new(0));
+        let mut cb = data_callback(p.clone(), std::thread::current(), link, chain, 48_000);
+        // SAFETY: `samples` outlives `data` and holds 1024 * 2 i16 values.
+        let data = unsafe {
+            cpal::Data::from_parts(samples.as_mut_ptr().cast(), 1024 * 2, SampleFormat::I16)
+        };
+        // The pipeline's clock starts at its creation: let it pass the longest delay first.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let before = p.now_ns();
+        cb(&data, &info_with_delay(5_000_000_000, delay));
+        let after = p.now_ns();
+        let first = p.ready.pop().expect("a packet");
+        // The callback maps its own clock onto the pipeline's at its call (between before and
+        // after), so the first frame's time lies in [before - expected, after - expected].
+        assert!(
+            first.capture_time_ns + expected <= after && first.capture_time_ns + expected >= before,
+            "delay {delay}: first frame at {} ns, callback between {before} and {after}",
+            first.capture_time_ns
+        );
+        p.pool.recycle(first.slot);
+    }
 }
