@@ -1,9 +1,9 @@
 'use strict'
-// The fuzz table: every option of `new Capture()` (top level, `device.id`, `synthetic.*`) and
-// every method argument (`release`, `stream`, `packets`, and the options object itself), each
-// with every hostile value below. A case is [target, valueName]; `run(i)` plays case i in the
-// current process and prints one line: `ok` (accepted) or `threw <name> <code>`. Run each case
-// in a child: node test/stress/fuzz-cases.js <index>.
+// The fuzz table: every option of `new Capture()` (top level, `device.id`, `synthetic.*`,
+// `reconnect.*`) and every method argument (`release`, `stream`, `packets`, and the options
+// object itself), each with every hostile value below. A case is [target, valueName]; `run(i)`
+// plays case i in the current process and prints one line: `ok` (accepted) or
+// `threw <name> <code>`. Run each case in a child: node test/stress/fuzz-cases.js <index>.
 const { Capture } = require('../..')
 
 /** Hostile values, built fresh in the child (Proxies and getters cannot cross processes). */
@@ -52,6 +52,7 @@ const OPTIONS = [
   'format', 'framesPerPacket', 'poolSize', 'useExternalBuffer', 'autoRelease', 'lowWaterMark', 'signal',
   'synthetic', 'synthetic.waveform', 'synthetic.frequency', 'synthetic.amplitude', 'synthetic.paced',
   'synthetic.blockFrames', 'synthetic.sampleFormat',
+  'reconnect', 'reconnect.initialDelay', 'reconnect.maxDelay', 'reconnect.giveUpAfter',
 ]
 const TARGETS = [
   'options', // new Capture(value)
@@ -72,6 +73,8 @@ function optionsWith(path, value) {
   const [a, b] = path.split('.')
   if (a === 'synthetic') return b ? { source: 'synthetic', synthetic: { [b]: value } } : { source: 'synthetic', synthetic: value }
   if (a === 'device') return b ? { device: { [b]: value } } : { device: value }
+  // A device source (reconnect is refused with the synthetic one): constructed, never started.
+  if (a === 'reconnect') return b ? { reconnect: { [b]: value } } : { reconnect: value }
   return { source: 'synthetic', [a]: value }
 }
 
