@@ -14,6 +14,7 @@ const RECORD_OPTIONS = {
   rate: { type: 'string' },
   channels: { type: 'string' },
   format: { type: 'string' },
+  reconnect: { type: 'boolean' },
   synthetic: { type: 'boolean' },
 }
 
@@ -37,7 +38,7 @@ function parseRecord(args) {
   const { values: v, positionals } = parsed
   if (positionals.length !== 1) throw new UsageError(positionals.length ? `one output file, got ${positionals.length}: ${positionals.join(' ')}` : 'record needs an output file (out.wav)')
   if (v.format !== undefined && !['s16', 'f32'].includes(v.format)) throw new UsageError(`--format must be s16 or f32, got '${v.format}'`)
-  if (v.synthetic && (v.device || v.host || v.loopback)) throw new UsageError('--synthetic takes no --device, --host or --loopback')
+  if (v.synthetic && (v.device || v.host || v.loopback || v.reconnect)) throw new UsageError('--synthetic takes no --device, --host, --loopback or --reconnect')
   const capture = {
     source: v.synthetic ? 'synthetic' : 'device',
     sampleRate: number('rate', v.rate) ?? 48000,
@@ -47,6 +48,7 @@ function parseRecord(args) {
   if (v.device !== undefined) capture.device = v.device
   if (v.host !== undefined) capture.host = v.host
   if (v.loopback) capture.loopback = true
+  if (v.reconnect) capture.reconnect = true
   return { file: positionals[0], seconds: number('seconds', v.seconds, { integer: false }), capture }
 }
 

@@ -8,6 +8,7 @@ const { Meter, statusLine, dbfs } = require('./meter')
 const { UsageError } = require('./usage')
 
 const STATUS_MS = 100
+const SILENCE = Buffer.alloc(64 * 1024) // zero bytes: silence in s16 and f32 alike
 
 /**
  * Records until `seconds` of audio are written, `signal` aborts, the WAV is full (4 GiB) or the
@@ -60,6 +61,24 @@ async function recordWav({ file, seconds, capture, signal, live = false, stdout,
     else if (written < chunk.length) finish('full')
   })
   cap.on('error', (err) => finish('error', err))
+  // With `reconnect`: a lost device is reported and waited for; its gap becomes silence, written
+  // before the first packet after it (which 'reconnect' precedes), so the file keeps time.
+  let gapFrames = 0
+  const say = (line) => stderr.write(`${live ? '\r\x1b[K' : ''}pcmtap: ${line}\n`)
+  cap.on('disconnect', (err) => say(`${err.code}: ${String(err.message).split('\n')[0]}; waiting for it to come back`))
+  cap.on('reconnect', ({ attempts, gapFrames: gap, gapMs }) => {
+    say(`back after ${(gapMs / 1000).toFixed(2)} s (${attempts} attempt${attempts === 1 ? '' : 's'}); the gap is written as silence`)
+    let left = Math.min(gap, target - frames)
+    while (left > 0 && !done) {
+      const n = Math.min(left, SILENCE.length / blockAlign)
+      const written = wav.write(SILENCE.subarray(0, n * blockAlign))
+      frames += written / blockAlign
+      gapFrames += written / blockAlign
+      left -= n
+      if (written < n * blockAlign) finish('full')
+    }
+    if (frames >= target) finish('done')
+  })
   const onAbort = () => finish('interrupted')
   if (signal) {
     if (signal.aborted) onAbort()
@@ -88,12 +107,12 @@ async function recordWav({ file, seconds, capture, signal, live = false, stdout,
   wav.close()
   if (error && frames === 0) fs.rmSync(file, { force: true }) // nothing recorded: no empty WAV left behind
   const stats = cap.stats()
-  const result = { code: error ? 1 : 0, error, reason, frames, seconds: frames / sampleRate, stats, device, level: meter.total(), wallSeconds: (performance.now() - t0) / 1000 }
+  const result = { code: error ? 1 : 0, error, reason, frames, gapFrames, seconds: frames / sampleRate, stats, device, level: meter.total(), wallSeconds: (performance.now() - t0) / 1000 }
   if (frames > 0 || !error) stdout.write(summary(file, { sampleRate, channels, format, bytes: wav.dataBytes }, result))
   return result
 }
 
-function summary(file, { sampleRate, channels, format, bytes }, { reason, seconds, stats, device: d, level }) {
+function summary(file, { sampleRate, channels, format, bytes }, { reason, seconds, stats, device: d, level, gapFrames }) {
   const source = d ? `${d.id} (${d.name}; opened at ${d.sampleRate} Hz ${d.channels} ch ${d.format}${d.resampling ? ', resampled' : ''})` : 'synthetic 1 kHz tone'
   const why = { done: '', interrupted: ' (interrupted)', full: ' (WAV size limit reached: 4 GiB)', error: ' (capture failed)' }[reason]
   return [
@@ -102,7 +121,7 @@ function summary(file, { sampleRate, channels, format, bytes }, { reason, second
     `  level      peak ${dbfs(level.peak)} dBFS, RMS ${dbfs(level.rms)} dBFS`,
     `  packets    ${stats.delivery.packets} (external ${stats.delivery.external}, copied ${stats.delivery.copied}, released ${stats.delivery.released}); mode ${stats.mode}`,
     `  pool       hit rate ${(stats.pool.hitRate * 100).toFixed(1)} %, misses ${stats.pool.misses}, high water ${stats.pool.highWater} of ${stats.pool.capacity} slots`,
-    `  audio      dropped frames ${stats.audio.droppedFrames}, discontinuities ${stats.audio.discontinuities}`,
+    `  audio      dropped frames ${stats.audio.droppedFrames}, discontinuities ${stats.audio.discontinuities}${stats.audio.reconnects ? `, reconnects ${stats.audio.reconnects} (${(gapFrames / sampleRate).toFixed(2)} s of silence written for the gaps)` : ''}`,
     '',
   ].join('\n')
 }

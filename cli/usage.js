@@ -5,7 +5,7 @@ const USAGE = `Usage:
   pcmtap devices [--host H] [--json]
       List audio devices: id, name, kind, default, config.
   pcmtap record <out.wav> [--seconds N] [--device D] [--host H] [--loopback]
-                [--rate R] [--channels C] [--format s16|f32] [--synthetic]
+                [--rate R] [--channels C] [--format s16|f32] [--reconnect] [--synthetic]
       Record to a WAV file (16-bit PCM or 32-bit float) until N seconds or Ctrl-C.
   pcmtap --help | --version
 
@@ -15,6 +15,8 @@ Options:
   --loopback      record what the machine plays (the default output's monitor)
   --rate R        sample rate in Hz (default 48000); --channels C (default 2)
   --format F      s16 (default) or f32
+  --reconnect     keep recording through a lost device or sound server: wait for it to come
+                  back; the gap is written as silence (the file keeps the wall-clock timeline)
   --synthetic     record pcmtap's synthetic 1 kHz tone (no device needed)
   --seconds N     stop after N seconds (default: until Ctrl-C)
   --json          devices: print JSON

@@ -186,6 +186,65 @@ test('a lost device ends the recording: exit 1, one error line with its code, a 
   assert.equal(fs.statSync(file).size, 44 + Math.round(info.seconds * 48000) * 4, 'the header accounts for every byte in the file')
 })
 
+test('--reconnect records through a server death and return: the gap is written as silence, the file keeps time', { skip: needSox }, async (t) => {
+  const srv = await server
+  if (!srv.ok) return t.skip(skipReason(srv))
+  // A private server (stopping it disturbs no other test), with its own 1 kHz tone.
+  const env = { ...process.env, PCMTAP_AUDIO_DIR: out('server3') }
+  const script = path.join(ROOT, 'scripts', 'audio-server.sh')
+  const serverUp = () => {
+    const up = spawnSync('bash', [script, 'start'], { env, encoding: 'utf8', timeout: 30_000 })
+    assert.equal(up.status, 0, childReport(up))
+    for (const m of up.stdout.matchAll(/^export (\w+)=(.*)$/gm)) env[m[1]] = m[2]
+    const tone = spawnSync('bash', [script, 'tone-start', '1000'], { env, encoding: 'utf8', timeout: 30_000 })
+    assert.equal(tone.status, 0, childReport(tone))
+  }
+  serverUp()
+  t.after(() => spawnSync('bash', [script, 'stop'], { env }))
+  const file = out('reconnect.wav')
+  let away = null
+  const killServer = () => {
+    const size = fs.existsSync(file) ? fs.statSync(file).size : 0
+    if (size < 44 + 48000 * 4) return void setTimeout(killServer, 50) // 1 s recorded first
+    spawnSync('bash', [script, 'stop'], { env })
+    away = performance.now()
+    setTimeout(() => {
+      serverUp()
+      away = performance.now() - away
+    }, 1000)
+  }
+  const r = await cliAsync(['record', file, '--reconnect', '--seconds', '5'], { env, onStart: killServer })
+  assert.equal(r.status, 0, childReport(r))
+  assert.ok(away > 900, `the server was away ${away} ms`)
+  const ours = r.stderr.split('\n').filter((l) => l.startsWith('pcmtap:'))
+  assert.equal(ours.length, 2, r.stderr)
+  assert.match(ours[0], /^pcmtap: DEVICE_LOST: .*; waiting for it to come back$/)
+  assert.match(ours[1], /^pcmtap: back after \d+\.\d\d s \(\d+ attempts?\); the gap is written as silence$/)
+  const silence = Number(/reconnects 1 \((\d+\.\d\d) s of silence written for the gaps\)/.exec(r.stdout)?.[1])
+  assert.ok(silence > 0.9 && silence < 3, `silence ${silence} s\n${r.stdout}`)
+  // Exactly the 5 s asked for, the gap included, and the header accounts for every byte.
+  const info = soxInfo(file)
+  assert.equal(info.seconds, 5, `duration ${info.seconds}`)
+  assert.equal(fs.statSync(file).size, 44 + 5 * 48000 * 4)
+  // Tone, then a stretch of exact silence as long as the summary says, then the tone again.
+  const x = soxSamples(file)
+  const zeroRuns = []
+  for (let i = 0, run = 0; i <= x.length; i++) {
+    if (i < x.length && x[i] === 0) run++
+    else {
+      if (run > 4800) zeroRuns.push({ end: i, frames: run })
+      run = 0
+    }
+  }
+  assert.equal(zeroRuns.length, 1, `one silent gap: ${JSON.stringify(zeroRuns)}`)
+  assert.ok(Math.abs(zeroRuns[0].frames - silence * 48000) < 48000 * 0.15, `gap of ${zeroRuns[0].frames} frames against ${silence} s (the tone's own zero crossings may touch it)`)
+  const before = analyze(x.subarray(4800, zeroRuns[0].end - zeroRuns[0].frames - 480), 48000)
+  const after = analyze(x.subarray(zeroRuns[0].end + 4800), 48000)
+  for (const [name, a] of [['before', before], ['after', after]]) {
+    assert.ok(Math.abs(a.frequency - 1000) <= 5, `${name} the gap: frequency ${a.frequency}`)
+  }
+})
+
 test('a TTY gets one live status line: elapsed, peak and RMS dBFS, bar, packets, drops, pool hits', { skip: spawnSync('script', ['--version']).status !== 0 && 'script(1) (util-linux) is missing' }, () => {
   const file = out('tty.wav')
   const cmd = `'${process.execPath}' '${BIN}' record '${file}' --synthetic --seconds 1`
