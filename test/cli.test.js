@@ -57,6 +57,7 @@ test('bad usage exits 2 with the usage text, and writes no file', () => {
     [['record', 'a.wav', '--rate', '500'], /sampleRate.*1000/],
     [['record', 'a.wav', '--host', 'nope'], /"host" option must be one of/],
     [['record', 'a.wav', '--synthetic', '--loopback'], /--synthetic takes no/],
+    [['record', 'a.wav', '--synthetic', '--reconnect'], /--synthetic takes no .*--reconnect/],
     [['devices', '--host', 'nope'], /"host" option must be one of/],
     [['devices', '--jsn'], /Unknown option '--jsn'/],
   ]
