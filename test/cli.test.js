@@ -152,29 +152,41 @@ test('SIGINT during record ends it cleanly: exit 0, a valid WAV with what was re
   assert.ok(Math.abs(a.frequency - 1000) <= 5, `frequency ${a.frequency}`)
 })
 
+/** A private test server in `out(name)` (stopping it disturbs no other test): its environment,
+ * `run(...args)` for scripts/audio-server.sh commands (asserts success; `start` adds the
+ * server's variables to `env`), and `stop()`. */
+function privateServer(name) {
+  const env = { ...process.env, PCMTAP_AUDIO_DIR: out(name) }
+  const script = path.join(ROOT, 'scripts', 'audio-server.sh')
+  const run = (...args) => {
+    const r = spawnSync('bash', [script, ...args], { env, encoding: 'utf8', timeout: 30_000 })
+    assert.equal(r.status, 0, childReport(r))
+    for (const m of r.stdout.matchAll(/^export (\w+)=(.*)$/gm)) env[m[1]] = m[2]
+  }
+  const stop = () => spawnSync('bash', [script, 'stop'], { env })
+  return { env, run, stop }
+}
+
 test('a lost device ends the recording: exit 1, one error line with its code, a valid WAV', { skip: needSox }, async (t) => {
   const srv = await server
   if (!srv.ok) return t.skip(skipReason(srv))
   // A second private server, so stopping it disturbs no other test.
-  const env = { ...process.env, PCMTAP_AUDIO_DIR: out('server2') }
-  const script = path.join(ROOT, 'scripts', 'audio-server.sh')
-  const up = spawnSync('bash', [script, 'start'], { env, encoding: 'utf8', timeout: 30_000 })
-  assert.equal(up.status, 0, childReport(up))
-  for (const m of up.stdout.matchAll(/^export (\w+)=(.*)$/gm)) env[m[1]] = m[2]
+  const { env, run, stop } = privateServer('server2')
+  run('start')
   const file = out('lost.wav')
   let stoppedAt = null
   const killServer = (child) => {
     const size = fs.existsSync(file) ? fs.statSync(file).size : 0
     if (size > 44 + 48000 * 4) {
       stoppedAt = size
-      spawnSync('bash', [script, 'stop'], { env })
+      stop()
     } else setTimeout(killServer, 50, child)
   }
   let r
   try {
     r = await cliAsync(['record', file, '--host', 'pulseaudio', '--device', 'pcmtap_test.monitor', '--seconds', '60'], { env, onStart: killServer })
   } finally {
-    spawnSync('bash', [script, 'stop'], { env })
+    stop()
   }
   assert.ok(stoppedAt, 'the server was stopped mid-recording')
   assert.equal(r.status, 1, childReport(r))
@@ -191,23 +203,19 @@ test('--reconnect records through a server death and return: the gap is written 
   const srv = await server
   if (!srv.ok) return t.skip(skipReason(srv))
   // A private server (stopping it disturbs no other test), with its own 1 kHz tone.
-  const env = { ...process.env, PCMTAP_AUDIO_DIR: out('server3') }
-  const script = path.join(ROOT, 'scripts', 'audio-server.sh')
+  const { env, run, stop } = privateServer('server3')
   const serverUp = () => {
-    const up = spawnSync('bash', [script, 'start'], { env, encoding: 'utf8', timeout: 30_000 })
-    assert.equal(up.status, 0, childReport(up))
-    for (const m of up.stdout.matchAll(/^export (\w+)=(.*)$/gm)) env[m[1]] = m[2]
-    const tone = spawnSync('bash', [script, 'tone-start', '1000'], { env, encoding: 'utf8', timeout: 30_000 })
-    assert.equal(tone.status, 0, childReport(tone))
+    run('start')
+    run('tone-start', '1000')
   }
   serverUp()
-  t.after(() => spawnSync('bash', [script, 'stop'], { env }))
+  t.after(() => stop())
   const file = out('reconnect.wav')
   let away = null
   const killServer = () => {
     const size = fs.existsSync(file) ? fs.statSync(file).size : 0
     if (size < 44 + 48000 * 4) return void setTimeout(killServer, 50) // 1 s recorded first
-    spawnSync('bash', [script, 'stop'], { env })
+    stop()
     away = performance.now()
     setTimeout(() => {
       serverUp()
