@@ -89,6 +89,9 @@ LUA
   wait_for "pactl list short sources | grep -q pcmtap_test.monitor" || { say "no null sink"; stop; return 1; }
   pactl set-default-sink pcmtap_test
   pactl set-default-source pcmtap_test.monitor
+  # wireplumber applies a configured default asynchronously: ready once the server says so.
+  wait_for '[[ $(pactl get-default-source) == pcmtap_test.monitor && $(pactl get-default-sink) == pcmtap_test ]]' ||
+    { say "the defaults did not apply"; stop; return 1; }
   env_lines
 }
 

@@ -48,14 +48,15 @@ pub fn open_host(id: HostId) -> Result<Arc<cpal::Host>, cpal::Error> {
     }
 }
 
-/// The server behind host `h`, if it has one and it answers.
-pub fn server_of(h: &cpal::Host) -> Option<ServerInfo> {
+/// The server behind host `h`, if it has one (`Ok(None)`: none is there); an error when one
+/// accepts connections but does not answer.
+pub fn server_of(h: &cpal::Host) -> Result<Option<ServerInfo>, Error> {
     // The catch-all is unreachable on Linux builds without JACK.
     #[allow(unreachable_patterns)]
     match h.id() {
         HostId::Alsa => server::query(),
         HostId::PulseAudio => server::query_on(h),
-        _ => None,
+        _ => Ok(None),
     }
 }
 
@@ -108,9 +109,23 @@ pub fn check_buffer_frames(host: HostId, frames: Option<u32>) -> Result<(), Erro
     Ok(())
 }
 
-/// The ALSA PCM name that opens a server source through the `pulse` plugin.
+/// The ALSA PCM name that opens a server source through the `pulse` plugin. A name with any
+/// character ALSA's argument syntax may read as syntax (PipeWire allows `=`, `,`, quotes,
+/// spaces…; PulseAudio only `[A-Za-z0-9._-]`) is quoted, `\\` and `"` escaped, as
+/// `snd_config_expand` reads it; a plain name stays unquoted, so its id does not change.
 fn pulse_pcm(source: &str) -> String {
-    format!("pulse:DEVICE={source}")
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    if !source.is_empty() && source.chars().all(plain) {
+        return format!("pulse:DEVICE={source}");
+    }
+    let mut quoted = String::with_capacity(source.len() + 2);
+    for c in source.chars() {
+        if matches!(c, '\\' | '"') {
+            quoted.push('\\');
+        }
+        quoted.push(c);
+    }
+    format!("pulse:DEVICE=\"{quoted}\"")
 }
 
 fn server_entries(host: HostId, server: &ServerInfo) -> Vec<Entry> {
@@ -198,14 +213,10 @@ pub fn catalog(
     probe: bool,
 ) -> Result<Vec<Entry>, Error> {
     let asked;
-    let server = match (server, h.id()) {
-        (Some(s), _) => Some(s),
-        (None, HostId::PulseAudio) => {
-            asked = server::query_on(h);
-            asked.as_ref()
-        }
-        (None, _) => {
-            asked = server::query();
+    let server = match server {
+        Some(s) => Some(s),
+        None => {
+            asked = server_of(h)?;
             asked.as_ref()
         }
     };
@@ -224,5 +235,30 @@ pub fn catalog(
             .map(|s| server_entries(HostId::PulseAudio, s))
             .unwrap_or_default()),
         _ => Ok(generic_entries(h)?),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pulse_pcm;
+
+    #[test]
+    fn plain_source_names_stay_unquoted() {
+        assert_eq!(
+            pulse_pcm("pcmtap_test.monitor"),
+            "pulse:DEVICE=pcmtap_test.monitor"
+        );
+        assert_eq!(
+            pulse_pcm("alsa_input.usb-0d8c-00.analog-stereo"),
+            "pulse:DEVICE=alsa_input.usb-0d8c-00.analog-stereo"
+        );
+    }
+
+    #[test]
+    fn names_with_alsa_syntax_are_quoted_and_escaped() {
+        assert_eq!(pulse_pcm("a=b,c"), r#"pulse:DEVICE="a=b,c""#);
+        assert_eq!(pulse_pcm("sp ace:x'y"), r#"pulse:DEVICE="sp ace:x'y""#);
+        assert_eq!(pulse_pcm(r#"q"b\s"#), r#"pulse:DEVICE="q\"b\\s""#);
+        assert_eq!(pulse_pcm(""), r#"pulse:DEVICE="""#);
     }
 }

@@ -21,8 +21,8 @@ pub fn open_host(id: HostId) -> Result<Arc<cpal::Host>, cpal::Error> {
 }
 
 /// No server behind any host here.
-pub fn server_of(_h: &cpal::Host) -> Option<ServerInfo> {
-    None
+pub fn server_of(_h: &cpal::Host) -> Result<Option<ServerInfo>, Error> {
+    Ok(None)
 }
 
 /// No device goes through a sound server here.

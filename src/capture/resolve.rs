@@ -100,7 +100,7 @@ pub fn resolve(
         _ => None,
     };
     let h = open_host(host.or(named.as_deref()))?;
-    let server = platform::server_of(&h);
+    let server = platform::server_of(&h)?;
     let entries = catalog(&h, server.as_ref(), false)?;
     let not_found = |what: String| {
         Error::new(
@@ -161,13 +161,17 @@ pub fn resolve(
         S::Default => {
             return match entries.iter().find(|e| e.info.is_default) {
                 Some(e) => open(h, &e.clone(), false),
+                // The server's default is the default: never ALSA's `default` PCM in its place.
+                None if server.is_some() => {
+                    Err(not_found("the sound server names no default source".into()))
+                }
                 None => {
                     let device = h
                         .default_input_device()
                         .ok_or_else(|| not_found("no default input device".into()))?;
                     Ok(unlisted(h, device, false))
                 }
-            }
+            };
         }
         S::Id(q) | S::Query(q) => q.as_str(),
     };
