@@ -307,14 +307,16 @@ export declare class Capture extends EventEmitter {
    * running: resolves at once. Rejects with CAPTURE_CLOSED after close(), AbortError if the
    * signal was aborted, and for a device source DEVICE_NOT_FOUND, DEVICE_AMBIGUOUS,
    * HOST_UNAVAILABLE, UNSUPPORTED_CONFIG, DEVICE_BUSY, PERMISSION_DENIED or STREAM_ERROR (host
-   * message in `cause`). The device is opened synchronously on the JS thread.
+   * message in `cause`). The device is opened synchronously on the JS thread. Called while a
+   * stop is delivering its last packets, it starts after 'stop' unless a later stop()/close()
+   * asked otherwise (then it resolves without starting): the last call wins.
    */
   start(): Promise<void>
   /**
    * Stops producing; the queued packets (and a last, shorter one) arrive as 'data', then 'stop',
    * then the promise resolves. Not running: resolves at once. Rejects with CAPTURE_CLOSED after
    * close(). A held consumer (a paused stream) delays 'stop' until it has read what was queued.
-   * Calls may overlap; none adds a listener to the capture.
+   * Calls may overlap; none adds a listener to the capture. No 'data' comes after 'stop'.
    */
   stop(): Promise<void>
   /**
@@ -359,7 +361,7 @@ export declare class Capture extends EventEmitter {
    * begins (`seq: null`) if no packet can follow yet, and before the flagged packet.
    */
   on(event: 'overrun', listener: (info: OverrunInfo) => void): this
-  /** A fatal device error during capture (e.g. DEVICE_LOST; with `reconnect`, only once `giveUpAfter` passed); the capture then stops. Without a listener it becomes a process warning. */
+  /** A fatal device error during capture (e.g. DEVICE_LOST; with `reconnect`, only once `giveUpAfter` passed); emitted after every packet captured before it, right before 'stop' (nothing comes after that). Without a listener it becomes a process warning. */
   on(event: 'error', listener: (err: PcmtapError) => void): this
   /** With `reconnect`: the device was lost (`err.code` DEVICE_LOST, the host's message in `cause`); the capture goes on running and reopens it. Comes after every packet from before the loss. */
   on(event: 'disconnect', listener: (err: PcmtapError) => void): this

@@ -41,6 +41,7 @@ async function recordWav({ file, seconds, capture, signal, live = false, stdout,
   }
   const meter = new Meter(format)
   let frames = 0
+  let packets = 0 // written to the file, whole or in part
   let done = false
   let finish
   const finished = new Promise((resolve) => (finish = (reason, error) => {
@@ -56,11 +57,16 @@ async function recordWav({ file, seconds, capture, signal, live = false, stdout,
     meter.add(chunk)
     const written = wav.write(chunk)
     frames += written / blockAlign
+    if (written > 0) packets++
     cap.release(buf) // the bytes are in the file: the slot goes back to the pool now
     if (frames >= target) finish('done')
     else if (written < chunk.length) finish('full')
   })
-  cap.on('error', (err) => finish('error', err))
+  // A device error comes after the last packet captured before it and right before 'stop':
+  // the file keeps every packet, and the recording ends at 'stop'.
+  let fatal = null
+  cap.on('error', (err) => (fatal = err))
+  cap.on('stop', () => fatal && finish('error', fatal))
   // With `reconnect`: a lost device is reported and waited for; its gap becomes silence, written
   // before the first packet after it (which 'reconnect' precedes), so the file keeps time.
   let gapFrames = 0
@@ -107,19 +113,19 @@ async function recordWav({ file, seconds, capture, signal, live = false, stdout,
   wav.close()
   if (error && frames === 0) fs.rmSync(file, { force: true }) // nothing recorded: no empty WAV left behind
   const stats = cap.stats()
-  const result = { code: error ? 1 : 0, error, reason, frames, gapFrames, seconds: frames / sampleRate, stats, device, level: meter.total(), wallSeconds: (performance.now() - t0) / 1000 }
+  const result = { code: error ? 1 : 0, error, reason, frames, packets, gapFrames, seconds: frames / sampleRate, stats, device, level: meter.total(), wallSeconds: (performance.now() - t0) / 1000 }
   if (frames > 0 || !error) stdout.write(summary(file, { sampleRate, channels, format, bytes: wav.dataBytes }, result))
   return result
 }
 
-function summary(file, { sampleRate, channels, format, bytes }, { reason, seconds, stats, device: d, level, gapFrames }) {
+function summary(file, { sampleRate, channels, format, bytes }, { reason, seconds, packets, stats, device: d, level, gapFrames }) {
   const source = d ? `${d.id} (${d.name}; opened at ${d.sampleRate} Hz ${d.channels} ch ${d.format}${d.resampling ? ', resampled' : ''})` : 'synthetic 1 kHz tone'
   const why = { done: '', interrupted: ' (interrupted)', full: ' (WAV size limit reached: 4 GiB)', error: ' (capture failed)' }[reason]
   return [
     `Wrote ${file}: ${seconds.toFixed(2)} s, ${sampleRate} Hz, ${channels} ch, ${format === 'f32' ? '32-bit float' : '16-bit PCM'}, ${bytes} data bytes${why}`,
     `  source     ${source}`,
     `  level      peak ${dbfs(level.peak)} dBFS, RMS ${dbfs(level.rms)} dBFS`,
-    `  packets    ${stats.delivery.packets} (external ${stats.delivery.external}, copied ${stats.delivery.copied}, released ${stats.delivery.released}); mode ${stats.mode}`,
+    `  packets    ${packets} written of ${stats.delivery.packets} delivered (external ${stats.delivery.external}, copied ${stats.delivery.copied}, released ${stats.delivery.released}); mode ${stats.mode}`,
     `  pool       hit rate ${(stats.pool.hitRate * 100).toFixed(1)} %, misses ${stats.pool.misses}, high water ${stats.pool.highWater} of ${stats.pool.capacity} slots`,
     `  audio      dropped frames ${stats.audio.droppedFrames}, discontinuities ${stats.audio.discontinuities}${stats.audio.reconnects ? `, reconnects ${stats.audio.reconnects} (${(gapFrames / sampleRate).toFixed(2)} s of silence written for the gaps)` : ''}`,
     '',

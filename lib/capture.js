@@ -42,6 +42,8 @@ class Capture extends EventEmitter {
   #closed = false
   #closing = null
   #stopping = false // native stopped, 'stop' not emitted yet
+  #want = 'stopped' // what the last start()/stop() asked for
+  #fatal = null // a device error taken from native, emitted once the packets before it are
   #draining = false
   #holds = 0
   // Packets taken from native but not emitted yet (delivery held mid-batch): [buf, info,
@@ -84,11 +86,18 @@ class Capture extends EventEmitter {
   /**
    * Starts producing. Resolves once the source runs (the first packet is possible); rejects
    * with the device error (DEVICE_NOT_FOUND, …), CAPTURE_CLOSED after close(), or AbortError.
-   * Already running: resolves at once and changes nothing.
+   * Already running: resolves at once and changes nothing. Called while a stop is delivering
+   * its last packets, it starts once 'stop' was emitted, unless a later stop() or close()
+   * asked otherwise by then (it then resolves without starting: the last call wins).
    */
   async start() {
     if (this.#signal && this.#signal.aborted) throw abortError(this.#signal)
     this.#assertOpen('start')
+    this.#want = 'running'
+    if (this.#stopping) {
+      await this.#stopDone()
+      if (this.#closed || this.#want !== 'running') return
+    }
     if (callNative(() => this.#native.start(this.#onReady))) this.emit('start')
   }
 
@@ -99,6 +108,7 @@ class Capture extends EventEmitter {
    */
   async stop() {
     this.#assertOpen('stop')
+    this.#want = 'stopped'
     await this.#stopNative()
   }
 
@@ -168,8 +178,12 @@ class Capture extends EventEmitter {
       this.#stopping = true
       process.nextTick(() => this.#drain())
     }
-    // Internal resolvers, not 'stop' listeners: un-awaited stop() calls add nothing to the
-    // public emitter.
+    return this.#stopDone()
+  }
+
+  /** Settles when the stop under way emitted 'stop'. Internal resolvers, not 'stop' listeners:
+   * un-awaited calls add nothing to the public emitter. */
+  #stopDone() {
     return new Promise((resolve) => this.#stopWaiters.push(resolve))
   }
 
@@ -181,30 +195,60 @@ class Capture extends EventEmitter {
     if (this.#draining) return // re-entered from a 'data' listener: the outer loop continues
     this.#draining = true
     let firstError = null
+    const keep = (err) => {
+      // Every packet is still delivered; the first listener error is rethrown after.
+      if (firstError === null) firstError = err
+    }
+    let emptied
     try {
-      // A full batch may have more behind it: take a few, then let the event loop turn (an
-      // unpaced producer could otherwise keep it from ever turning) and continue after.
-      for (let pass = 0; ; pass++) {
-        while (this.#pendingHead < this.#pending.length && this.#holds === 0) {
-          const [buf, info, reconnect] = this.#pending[this.#pendingHead]
-          this.#pending[this.#pendingHead++] = undefined
-          try {
-            if (buf === null) this.emit('disconnect', info)
-            else this.#emitPacket(buf, info, reconnect)
-          } catch (err) {
-            // Every packet is still delivered; the first error is rethrown after.
-            if (firstError === null) firstError = err
-          }
+      emptied = this.#pump(keep)
+      // A fatal device error: stop the source, which flushes its last packets, and deliver
+      // them before the error and 'stop' (nothing comes after 'stop').
+      if (this.#takeSourceError()) emptied = this.#pump(keep)
+    } finally {
+      this.#draining = false
+    }
+    this.#reportDrops(null)
+    if (this.#stopping && emptied && this.#holds === 0 && this.#pendingHead === this.#pending.length) {
+      this.#stopping = false
+      const waiters = this.#stopWaiters
+      this.#stopWaiters = []
+      try {
+        this.#emitFatal(keep)
+        this.emit('stop')
+      } finally {
+        for (const resolve of waiters) resolve()
+      }
+    }
+    if (!this.#stopping) this.#emitFatal(keep) // an error after the source had stopped
+    if (firstError !== null) throw firstError
+  }
+
+  /** Delivers pending and ready packets until the native queue is empty (true), delivery is
+   * held, or a few batches passed (false; it continues on the next turn of the event loop). */
+  #pump(keep) {
+    // A full batch may have more behind it: take a few, then let the event loop turn (an
+    // unpaced producer could otherwise keep it from ever turning) and continue after.
+    for (let pass = 0; ; pass++) {
+      while (this.#pendingHead < this.#pending.length && this.#holds === 0) {
+        const [buf, info, reconnect] = this.#pending[this.#pendingHead]
+        this.#pending[this.#pendingHead++] = undefined
+        try {
+          if (buf === null) this.emit('disconnect', info)
+          else this.#emitPacket(buf, info, reconnect)
+        } catch (err) {
+          keep(err)
         }
-        if (this.#pendingHead === this.#pending.length) {
-          this.#pending.length = 0
-          this.#pendingHead = 0
-        }
-        if (this.#holds > 0) break
-        if (pass === 4) {
-          setImmediate(this.#onReady)
-          break
-        }
+      }
+      if (this.#pendingHead === this.#pending.length) {
+        this.#pending.length = 0
+        this.#pendingHead = 0
+      }
+      if (this.#holds > 0) return false
+      if (pass === 4) {
+        setImmediate(this.#onReady)
+        return false
+      }
         const bufs = this.#native.drain(this.#meta)
         const m = this.#meta
         for (let i = 0; i < bufs.length; i++) {
@@ -223,25 +267,9 @@ class Capture extends EventEmitter {
               : { attempts: m[o + 4], gapFrames: m[o + 5], gapMs: (m[o + 5] * 1000) / this.#sampleRate, seq: m[o] },
           ])
         }
-        const lost = this.#takeDisconnects()
-        if (bufs.length === 0 && !lost) break
-      }
-    } finally {
-      this.#draining = false
+      const lost = this.#takeDisconnects()
+      if (bufs.length === 0 && !lost) return true
     }
-    this.#reportDrops(null)
-    this.#reportSourceError()
-    if (this.#stopping && this.#holds === 0 && this.#pendingHead === this.#pending.length) {
-      this.#stopping = false
-      const waiters = this.#stopWaiters
-      this.#stopWaiters = []
-      try {
-        this.emit('stop')
-      } finally {
-        for (const resolve of waiters) resolve()
-      }
-    }
-    if (firstError !== null) throw firstError
   }
 
   /** Queues the device losses the native side reported, each before the first pending packet
@@ -281,15 +309,28 @@ class Capture extends EventEmitter {
     }
   }
 
-  /** A fatal device error: emitted as 'error' (code, message, host message as cause), then the
-   * capture stops. Buffers already delivered stay valid. */
-  #reportSourceError() {
+  /** Takes a fatal device error from native, if there is one, and stops the capture: the
+   * error is emitted ('error', or a process warning without a listener) after the packets
+   * captured before it, right before 'stop'. Buffers already delivered stay valid. */
+  #takeSourceError() {
     const raw = this.#native.takeError()
-    if (raw === null || raw === undefined) return
-    const err = this.#sourceError(raw)
+    if (raw === null || raw === undefined) return false
+    this.#fatal = this.#sourceError(raw)
+    this.#want = 'stopped'
     this.#stopNative()
-    if (this.listenerCount('error') > 0) this.emit('error', err)
-    else process.emitWarning(`pcmtap capture stopped: ${err.message}`, { code: err.code })
+    return true
+  }
+
+  #emitFatal(keep) {
+    const err = this.#fatal
+    if (err === null) return
+    this.#fatal = null
+    try {
+      if (this.listenerCount('error') > 0) this.emit('error', err)
+      else process.emitWarning(`pcmtap capture stopped: ${err.message}`, { code: err.code })
+    } catch (e) {
+      keep(e)
+    }
   }
 
   /** A native `[CODE] message` as an Error: code, message, the host's message as cause. */

@@ -83,6 +83,7 @@ impl Session {
         }
         let spawn_err = |e: std::io::Error| Error::new(ErrorKind::ThreadSpawn, e.to_string());
         let relay = Relay::spawn(self.pipeline.clone(), notify).map_err(spawn_err)?;
+        self.pipeline.gate.open();
         self.pipeline.running.store(true, Ordering::Release);
         let p = self.pipeline.clone();
         let started = match &self.source {
@@ -109,6 +110,7 @@ impl Session {
             }
             Err(e) => {
                 self.pipeline.running.store(false, Ordering::Release);
+                self.pipeline.gate.seal();
                 relay.stop();
                 Err(e)
             }
@@ -117,7 +119,9 @@ impl Session {
 
     /// Stops the source (a partial packet is delivered short), then the relay after its last
     /// drain request. Packets already queued stay queued for the JS drain; Buffers already in JS
-    /// stay valid. Returns false if it was not running.
+    /// stay valid. A producer that outlives the source's stop (a host whose teardown takes longer
+    /// than the stop waits) publishes nothing after it: its frames count as dropped. Returns
+    /// false if it was not running.
     pub fn stop(&mut self) -> bool {
         let Some(r) = self.running.take() else {
             return false;
@@ -132,6 +136,8 @@ impl Session {
                 r.stop()
             }
         }
+        // What the source published is queued; a producer that outlives it publishes nothing.
+        self.pipeline.gate.seal();
         r.relay.stop();
         true
     }

@@ -4,6 +4,8 @@
 // process (stopping it at exit if this process started it) and drives it with pactl/paplay.
 // Runs on the JS thread of a test process; the server is a separate process.
 const { execFile, execFileSync } = require('node:child_process')
+const fs = require('node:fs')
+const os = require('node:os')
 const path = require('node:path')
 
 const SCRIPT = path.join(__dirname, '..', 'scripts', 'audio-server.sh')
@@ -100,4 +102,31 @@ function pactl(...args) {
   return run('pactl', args)
 }
 
-module.exports = { ensureAudioServer, skipReason, tone, unloadModule, play, pactlState, pactl, serverMode }
+// For child programs that run their own private server (a test that kills or stops it disturbs
+// no other test): server control and process counts, evaluated in the child.
+const CHILD_PRELUDE = `
+  const { execFileSync } = require('node:child_process')
+  const fs = require('node:fs')
+  const script = ${JSON.stringify(SCRIPT)}
+  function serverStart() {
+    const out = execFileSync('bash', [script, 'start'], { encoding: 'utf8' })
+    for (const m of out.matchAll(/^export (\\w+)=(.*)$/gm)) process.env[m[1]] = m[2]
+  }
+  const serverPid = () => Number(execFileSync('bash', [script, 'pids'], { encoding: 'utf8' }).trim().split(/\\s+/)[0])
+  const counts = () => ({ threads: fs.readdirSync('/proc/self/task').length, fds: fs.readdirSync('/proc/self/fd').length })
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+  const { Capture } = require('.')
+  const OPTIONS = { alsa: {}, pulseaudio: { host: 'pulseaudio' } }
+`
+
+/** A fresh PCMTAP_AUDIO_DIR for a child's private server, stopped and removed after test `t`. */
+function privateServerDir(t) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcmtap-private-'))
+  t.after(() => {
+    execFileSync('bash', [SCRIPT, 'stop'], { env: { ...process.env, PCMTAP_AUDIO_DIR: dir } })
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+  return dir
+}
+
+module.exports = { CHILD_PRELUDE, privateServerDir, ensureAudioServer, skipReason, tone, unloadModule, play, pactlState, pactl, serverMode }

@@ -6,40 +6,10 @@
 // with its own private server (PCMTAP_AUDIO_DIR), so the other tests' server is untouched.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const fs = require('node:fs')
-const os = require('node:os')
-const path = require('node:path')
-const { ensureAudioServer, skipReason } = require('./audio-server')
+const { ensureAudioServer, skipReason, CHILD_PRELUDE: PRELUDE, privateServerDir: privateDir } = require('./audio-server')
 const { runChild, childReport } = require('./helpers')
 
 const server = ensureAudioServer()
-const SCRIPT = path.join(__dirname, '..', 'scripts', 'audio-server.sh')
-
-// Shared by the child programs: server control and process counts.
-const PRELUDE = `
-  const { execFileSync } = require('node:child_process')
-  const fs = require('node:fs')
-  const script = ${JSON.stringify(SCRIPT)}
-  function serverStart() {
-    const out = execFileSync('bash', [script, 'start'], { encoding: 'utf8' })
-    for (const m of out.matchAll(/^export (\\w+)=(.*)$/gm)) process.env[m[1]] = m[2]
-  }
-  const serverPid = () => Number(execFileSync('bash', [script, 'pids'], { encoding: 'utf8' }).trim().split(/\\s+/)[0])
-  const counts = () => ({ threads: fs.readdirSync('/proc/self/task').length, fds: fs.readdirSync('/proc/self/fd').length })
-  const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
-  const { Capture } = require('.')
-  const OPTIONS = { alsa: {}, pulseaudio: { host: 'pulseaudio' } }
-`
-
-function privateDir(t) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcmtap-death-'))
-  t.after(() => {
-    runChild(`require('node:child_process').execFileSync('bash', [${JSON.stringify(SCRIPT)}, 'stop'])`, { env: { PCMTAP_AUDIO_DIR: dir } })
-    fs.rmSync(dir, { recursive: true, force: true })
-  })
-  return dir
-}
-
 for (const host of ['alsa', 'pulseaudio']) {
   test(`server SIGKILL under a ${host} capture: DEVICE_LOST < 1 s, loop never blocked > 50 ms, 5 deaths leak nothing`, async (t) => {
     const srv = await server

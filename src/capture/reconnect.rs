@@ -195,7 +195,7 @@ impl Watcher {
             std::thread::park_timeout(until - now);
         }
         if let Some(s) = self.source.take() {
-            s.stop_within(STOP_WAIT);
+            s.stop_within(STOP_WAIT, true);
         }
         let _ = self.done.send(());
     }
@@ -233,11 +233,11 @@ impl Watcher {
         // A reopened stream lost before its first audio: one more failed attempt.
         let unreturned = self.link.cancel_return() > 0;
         self.link.open_gap();
-        source.stop_within(STOP_WAIT);
-        // The loss is announced after the stream's last packet: wait for its callback to be
-        // gone (cpal's PulseAudio host drops it on its client's thread, after the stream), for
-        // at most CALLBACK_WAIT; a callback still alive then is retired (delivers nothing more;
-        // its partial packet, if it ever comes, comes after 'disconnect').
+        source.stop_within(STOP_WAIT, false); // its callback is waited for below
+                                              // The loss is announced after the stream's last packet: wait for its callback to be
+                                              // gone (cpal's PulseAudio host drops it on its client's thread, after the stream), for
+                                              // at most CALLBACK_WAIT; a callback still alive then is retired (delivers nothing more;
+                                              // its partial packet, if it ever comes, comes after 'disconnect').
         let t0 = Instant::now();
         while self.link.callbacks() > 0 && t0.elapsed() < CALLBACK_WAIT && !self.link.is_stopped() {
             std::thread::park_timeout(Duration::from_millis(5));

@@ -70,6 +70,8 @@ pub struct DeviceSource {
     pub opened: OpenedDevice,
     /// The liveness probe of the sound server the device goes through, if any.
     pub server_lost: Option<ServerLost>,
+    /// The data callback's link (the capture's, with `reconnect`): tells when it is gone.
+    link: Arc<Link>,
 }
 
 impl DeviceSource {
@@ -159,7 +161,13 @@ impl DeviceSource {
         let cb_link = link
             .clone()
             .unwrap_or_else(|| Arc::new(Link::new(pipeline.now_ns())));
-        let data_cb = data_callback(pipeline.clone(), relay.clone(), cb_link, chain, rate);
+        let data_cb = data_callback(
+            pipeline.clone(),
+            relay.clone(),
+            cb_link.clone(),
+            chain,
+            rate,
+        );
         if let (Some(probe), None) = (lost.clone(), &link) {
             let _ = pipeline.liveness.set(Box::new(move || probe()));
         }
@@ -219,6 +227,7 @@ impl DeviceSource {
             pipeline,
             opened,
             server_lost,
+            link: cb_link,
         })
     }
 
@@ -235,11 +244,15 @@ impl DeviceSource {
         } else {
             Duration::ZERO
         };
-        self.stop_within(wait);
+        self.stop_within(wait, true);
     }
 
-    /// Stops the stream as [`DeviceSource::stop`] does, waiting at most `wait` for the host.
-    pub fn stop_within(self, wait: Duration) {
+    /// Stops the stream as [`DeviceSource::stop`] does, waiting at most `wait` for the host:
+    /// for the stream, then (`callback`) for its data callback, which delivers the partial
+    /// packet when it is dropped (cpal's PulseAudio host drops it on its client's thread, after
+    /// the stream).
+    pub fn stop_within(self, wait: Duration, callback: bool) {
+        let t0 = std::time::Instant::now();
         let stream = self.stream;
         let (tx, rx) = std::sync::mpsc::channel::<()>();
         let spawned = std::thread::Builder::new()
@@ -249,8 +262,10 @@ impl DeviceSource {
                 drop(stream);
                 let _ = tx.send(());
             });
-        if spawned.is_ok() && !wait.is_zero() {
-            let _ = rx.recv_timeout(wait);
+        if spawned.is_ok() && !wait.is_zero() && rx.recv_timeout(wait).is_ok() {
+            while callback && self.link.callbacks() > 0 && t0.elapsed() < wait {
+                std::thread::sleep(Duration::from_millis(1));
+            }
         }
     }
 }

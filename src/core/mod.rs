@@ -3,6 +3,7 @@
 
 mod chain;
 mod convert;
+mod gate;
 mod packetizer;
 mod pipeline;
 mod pool;

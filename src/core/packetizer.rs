@@ -49,6 +49,8 @@ pub struct Packetizer {
     dropping: bool,
     /// The relay has something new to hand JS (a packet completed, a run of drops began).
     wake_pending: bool,
+    /// The run of the capture this producer was made for (see `RunGate`).
+    run: u32,
 }
 
 /// Outcome of [`Packetizer::push`].
@@ -65,7 +67,9 @@ impl Packetizer {
     /// `relay` is woken (unparked) once per `push` that completed a packet or began a run of
     /// drops.
     pub fn new(pipeline: Arc<Pipeline>, relay: Thread, policy: MissPolicy) -> Self {
+        let run = pipeline.gate.current();
         Self {
+            run,
             pipeline,
             relay,
             policy,
@@ -195,6 +199,14 @@ impl Packetizer {
             return;
         };
         let p = &*self.pipeline;
+        // Its run was stopped (a producer that outlived stop()): 'stop' may have been emitted
+        // already, so nothing is queued; the frames are counted as dropped.
+        let Some(_entered) = p.gate.enter(self.run) else {
+            p.pool.recycle(slot);
+            Counters::add(&p.counters.dropped_frames, self.filled as u64);
+            self.filled = 0;
+            return;
+        };
         let published = p.pool.publish(slot);
         debug_assert!(published);
         let (attempts, gap_frames) = self.reconnect.take().unwrap_or((0, 0));

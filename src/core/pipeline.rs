@@ -13,6 +13,7 @@ use std::time::Instant;
 use crossbeam_queue::ArrayQueue;
 
 use super::convert::OutputFormat;
+use super::gate::RunGate;
 use super::pool::{Pool, PoolStats, SLOT_BYTES};
 use crate::error::{Error, ErrorKind};
 
@@ -154,6 +155,8 @@ pub struct Pipeline {
     /// silent for [`PROBE_AFTER_NS`]: `Some(error)` means the server is gone (the capture fails
     /// with it). Set once before the source starts; runs on the relay thread, never blocks long.
     pub liveness: OnceLock<Liveness>,
+    /// Which run may publish packets: opened by start, sealed by stop.
+    pub gate: RunGate,
     next_seq: AtomicU64,
     epoch: Instant,
 }
@@ -193,6 +196,7 @@ impl Pipeline {
             drop_pending: AtomicBool::new(false),
             closed: AtomicBool::new(false),
             liveness: OnceLock::new(),
+            gate: RunGate::default(),
             next_seq: AtomicU64::new(0),
             epoch: Instant::now(),
         })
