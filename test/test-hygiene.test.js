@@ -2,8 +2,9 @@
 // The suite's own hygiene: a test whose assertion fails while its capture runs must not keep the
 // test file's process alive (a running capture holds the event loop open, as it should), or the
 // runner hangs. Tests close their captures with closeAfter(t, cap) (test/helpers.js, t.after())
-// or in `finally`. Each variant runs a small test file in a child `node --test`; the one without
-// either pattern is the control: it must still be alive after its failure was reported.
+// or in `finally`. Each variant runs a small test file in a child `node --test`, the assertion
+// failing in the test's body or in a 'data' listener; the one without either pattern is the
+// control: it must still be alive after its failure was reported.
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { spawn } = require('node:child_process')
@@ -33,6 +34,18 @@ function childFile(pattern) {
         await cap.close()
       }
     }`,
+    // The assertion fails in a 'data' listener: the runner fails the test on the uncaught error,
+    // ends it without waiting for 'stop', and runs its after hooks.
+    listener: `async (t) => {
+      const cap = closeAfter(t, new Capture(OPTIONS))
+      let n = 0
+      cap.on('data', (buf) => {
+        assert.equal(cap.release(buf), false, 'DELIBERATE FAILURE in a listener while the capture runs')
+        if (++n === 50) cap.stop()
+      })
+      cap.start()
+      await once(cap, 'stop')
+    }`,
     none: `async () => {
       const cap = new Capture(OPTIONS)${body}
     }`,
@@ -40,6 +53,7 @@ function childFile(pattern) {
   return `'use strict'
     const test = require('node:test')
     const assert = require('node:assert/strict')
+    const { once } = require('node:events')
     const { Capture } = require(${JSON.stringify(ROOT)})
     const { closeAfter } = require(${JSON.stringify(path.join(ROOT, 'test', 'helpers.js'))})
     const OPTIONS = { source: 'synthetic', synthetic: { waveform: 'counter', paced: true } }
@@ -97,8 +111,13 @@ function writeChild(t, pattern) {
   return file
 }
 
-for (const pattern of ['closeAfter', 'finally']) {
-  test(`a test that fails mid-capture with ${pattern === 'closeAfter' ? 'closeAfter(t, cap)' : 'close() in finally'}: its file's process exits, with the failure`, async (t) => {
+const PATTERNS = {
+  closeAfter: 'closeAfter(t, cap)',
+  finally: 'close() in finally',
+  listener: "closeAfter(t, cap), the assertion in a 'data' listener",
+}
+for (const [pattern, title] of Object.entries(PATTERNS)) {
+  test(`a test that fails mid-capture with ${title}: its file's process exits, with the failure`, async (t) => {
     const r = await runTestFile(writeChild(t, pattern))
     t.diagnostic(`exited after ${r.ms} ms`)
     assert.equal(r.signal, null, `killed at ${EXIT_BOUND} ms: the capture kept the process alive\n${report(r)}`)
