@@ -9,13 +9,13 @@ const { once } = require('node:events')
 const { Writable } = require('node:stream')
 const { pipeline } = require('node:stream/promises')
 const { Capture } = require('..')
-const { runChild, childReport } = require('./helpers')
+const { runChild, childReport, closeAfter } = require('./helpers')
 
 const GUARD = { timeout: 60_000 } // a hang fails the test instead of the run
 const counter = (extra = {}) => new Capture({ source: 'synthetic', ...extra, synthetic: { waveform: 'counter', paced: false } })
 
-test('packets() and stream() on a closed capture reject at once with CAPTURE_CLOSED', GUARD, async () => {
-  const cap = counter()
+test('packets() and stream() on a closed capture reject at once with CAPTURE_CLOSED', GUARD, async (t) => {
+  const cap = closeAfter(t, counter())
   await cap.close()
   await assert.rejects(cap.packets().next(), { code: 'CAPTURE_CLOSED' })
   await assert.rejects(pipeline(cap.stream(), new Writable({ write: (c, e, cb) => cb() })), { code: 'CAPTURE_CLOSED' })
@@ -37,8 +37,8 @@ test('CommonJS: a for await over a closed capture does not silently end the scri
   assert.match(r.stdout, /caught CAPTURE_CLOSED\nafter/, childReport(r))
 })
 
-test('overlapping next() calls each settle, in call order, with consecutive packets', GUARD, async () => {
-  const cap = counter()
+test('overlapping next() calls each settle, in call order, with consecutive packets', GUARD, async (t) => {
+  const cap = closeAfter(t, counter())
   const it = cap.packets()
   const got = await Promise.all(Array.from({ length: 20 }, () => it.next()))
   assert.deepEqual(got.map((r) => r.value.info.seq), [...Array(20).keys()])
@@ -53,8 +53,8 @@ test('overlapping next() calls each settle, in call order, with consecutive pack
   assert.ok(rest.every((r) => r.done || r.value.info.frames > 0))
 })
 
-test('pipeline(cap.stream(), dest) without start() captures; destroying the stream early stops the capture', GUARD, async () => {
-  const cap = counter()
+test('pipeline(cap.stream(), dest) without start() captures; destroying the stream early stops the capture', GUARD, async (t) => {
+  const cap = closeAfter(t, counter())
   let bytes = 0
   const dest = new Writable({
     write(chunk, enc, cb) {
@@ -71,8 +71,8 @@ test('pipeline(cap.stream(), dest) without start() captures; destroying the stre
   await cap.close()
 })
 
-test('an unread stream holds nothing: other listeners keep receiving', GUARD, async () => {
-  const cap = counter({ poolSize: 16 })
+test('an unread stream holds nothing: other listeners keep receiving', GUARD, async (t) => {
+  const cap = closeAfter(t, counter({ poolSize: 16 }))
   const unread = cap.stream() // created, never read
   let n = 0
   cap.on('data', (buf) => {
@@ -87,8 +87,8 @@ test('an unread stream holds nothing: other listeners keep receiving', GUARD, as
   await cap.close()
 })
 
-test('a stream that reads once and then stops reading paces every listener of the capture (documented)', GUARD, async () => {
-  const cap = counter({ poolSize: 16 })
+test('a stream that reads once and then stops reading paces every listener of the capture (documented)', GUARD, async (t) => {
+  const cap = closeAfter(t, counter({ poolSize: 16 }))
   const s = cap.stream({ highWaterMark: 1 })
   let n = 0
   cap.on('data', () => n++) // keeps nothing, releases nothing (the stream copies after it)
@@ -103,8 +103,8 @@ test('a stream that reads once and then stops reading paces every listener of th
   await cap.close()
 })
 
-test('a capture error destroys a joined stream with that error: pipeline() rejects, the process lives', GUARD, async () => {
-  const cap = counter()
+test('a capture error destroys a joined stream with that error: pipeline() rejects, the process lives', GUARD, async (t) => {
+  const cap = closeAfter(t, counter())
   const lost = Object.assign(new Error('device gone'), { code: 'DEVICE_LOST' })
   const src = cap.stream()
   const dest = new Writable({

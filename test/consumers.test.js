@@ -7,13 +7,13 @@ const os = require('node:os')
 const path = require('node:path')
 const { pipeline } = require('node:stream/promises')
 const { Capture } = require('..')
-const { checkCounter } = require('./helpers')
+const { checkCounter, closeAfter } = require('./helpers')
 
 const counter = ({ synthetic, ...rest } = {}) =>
   new Capture({ source: 'synthetic', ...rest, synthetic: { waveform: 'counter', ...synthetic } })
 
-test('a paused stream consumer: bounded memory, overrun counted, gap flagged, data intact around it', async () => {
-  const cap = counter({ poolSize: 16, synthetic: { paced: true, blockFrames: 480 } })
+test('a paused stream consumer: bounded memory, overrun counted, gap flagged, data intact around it', async (t) => {
+  const cap = closeAfter(t, counter({ poolSize: 16, synthetic: { paced: true, blockFrames: 480 } }))
   const stream = cap.stream({ objectMode: true, highWaterMark: 4 })
   // Instrument: no push() may follow one that returned false before the next _read().
   let blocked = false
@@ -60,10 +60,10 @@ test('a paused stream consumer: bounded memory, overrun counted, gap flagged, da
   for (let i = gap + 1; i < got.length; i++) assert.equal(got[i].info.seq, got[i - 1].info.seq + 1)
 })
 
-test('pipeline() to a file writes the exact stream (copies, so nothing is corrupted)', async () => {
+test('pipeline() to a file writes the exact stream (copies, so nothing is corrupted)', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcmtap-'))
   const file = path.join(dir, 'out.raw')
-  const cap = counter({ synthetic: { paced: false } })
+  const cap = closeAfter(t, counter({ synthetic: { paced: false } }))
   const stream = cap.stream()
   let n = 0
   cap.on('data', () => {
@@ -79,8 +79,8 @@ test('pipeline() to a file writes the exact stream (copies, so nothing is corrup
   await cap.close()
 })
 
-test('for await with break stops the capture; autoRelease releases the previous packet', async () => {
-  const cap = counter({ synthetic: { paced: false } })
+test('for await with break stops the capture; autoRelease releases the previous packet', async (t) => {
+  const cap = closeAfter(t, counter({ synthetic: { paced: false } }))
   let prev = null
   let n = 0
   for await (const { buffer, info } of cap.packets({ autoRelease: true })) {
@@ -98,8 +98,8 @@ test('for await with break stops the capture; autoRelease releases the previous 
   await cap.close()
 })
 
-test('for await ends when the capture stops', async () => {
-  const cap = counter({ synthetic: { paced: true } })
+test('for await ends when the capture stops', async (t) => {
+  const cap = closeAfter(t, counter({ synthetic: { paced: true } }))
   setTimeout(() => cap.stop(), 200)
   let n = 0
   for await (const { buffer } of cap.packets()) {
@@ -110,8 +110,8 @@ test('for await ends when the capture stops', async () => {
   await cap.close()
 })
 
-test('a slow iterator holds delivery instead of buffering without bound', async () => {
-  const cap = counter({ poolSize: 8, synthetic: { paced: true } })
+test('a slow iterator holds delivery instead of buffering without bound', async (t) => {
+  const cap = closeAfter(t, counter({ poolSize: 8, synthetic: { paced: true } }))
   const it = cap.packets({ autoRelease: true })
   await it.next()
   await new Promise((r) => setTimeout(r, 500))
@@ -122,9 +122,9 @@ test('a slow iterator holds delivery instead of buffering without bound', async 
   await cap.close()
 })
 
-test('two captures at once keep their own content and counters', async () => {
-  const a = new Capture({ source: 'synthetic', format: 's16', synthetic: { waveform: 'counter', paced: false } })
-  const b = new Capture({ source: 'synthetic', format: 'f32', channels: 1, framesPerPacket: 256, synthetic: { waveform: 'counter', paced: false } })
+test('two captures at once keep their own content and counters', async (t) => {
+  const a = closeAfter(t, new Capture({ source: 'synthetic', format: 's16', synthetic: { waveform: 'counter', paced: false } }))
+  const b = closeAfter(t, new Capture({ source: 'synthetic', format: 'f32', channels: 1, framesPerPacket: 256, synthetic: { waveform: 'counter', paced: false } }))
   const take = async (cap, count) => {
     const out = []
     for await (const { buffer, info } of cap.packets()) {

@@ -3,7 +3,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { Capture } = require('..')
-const { collect, checkCounter } = require('./helpers')
+const { collect, checkCounter, closeAfter } = require('./helpers')
 
 const cases = [
   { format: 's16', sampleFormat: 'i16', channels: 2, framesPerPacket: 480, blockFrames: 512 },
@@ -14,14 +14,14 @@ const cases = [
 ]
 
 for (const c of cases) {
-  test(`counter content is exact across packets (${JSON.stringify(c)})`, async () => {
-    const cap = new Capture({
+  test(`counter content is exact across packets (${JSON.stringify(c)})`, async (t) => {
+    const cap = closeAfter(t, new Capture({
       source: 'synthetic',
       format: c.format,
       channels: c.channels,
       framesPerPacket: c.framesPerPacket,
       synthetic: { waveform: 'counter', paced: false, blockFrames: c.blockFrames, sampleFormat: c.sampleFormat },
-    })
+    }))
     const packets = await collect(cap, 300)
     const frames = checkCounter(packets, c)
     assert.ok(frames >= 300 * c.framesPerPacket - c.framesPerPacket)
@@ -34,8 +34,8 @@ for (const c of cases) {
   })
 }
 
-test('a paced capture runs in real time with increasing capture times', async () => {
-  const cap = new Capture({ source: 'synthetic', synthetic: { waveform: 'counter', paced: true, blockFrames: 480 } })
+test('a paced capture runs in real time with increasing capture times', async (t) => {
+  const cap = closeAfter(t, new Capture({ source: 'synthetic', synthetic: { waveform: 'counter', paced: true, blockFrames: 480 } }))
   const t0 = performance.now()
   const packets = await collect(cap, 30)
   const elapsed = performance.now() - t0
@@ -50,8 +50,8 @@ test('a paced capture runs in real time with increasing capture times', async ()
   cap.close()
 })
 
-test('stop() delivers the last partial packet, so no frame is lost', async () => {
-  const cap = new Capture({ source: 'synthetic', synthetic: { waveform: 'counter', paced: false, blockFrames: 7 } })
+test('stop() delivers the last partial packet, so no frame is lost', async (t) => {
+  const cap = closeAfter(t, new Capture({ source: 'synthetic', synthetic: { waveform: 'counter', paced: false, blockFrames: 7 } }))
   const packets = []
   cap.on('data', (buf, info) => {
     packets.push({ bytes: Buffer.from(buf), info })
@@ -67,8 +67,8 @@ test('stop() delivers the last partial packet, so no frame is lost', async () =>
   cap.close()
 })
 
-test('a sine has the asked amplitude', async () => {
-  const cap = new Capture({ source: 'synthetic', format: 'f32', synthetic: { waveform: 'sine', frequency: 1000, amplitude: 0.25, paced: false } })
+test('a sine has the asked amplitude', async (t) => {
+  const cap = closeAfter(t, new Capture({ source: 'synthetic', format: 'f32', synthetic: { waveform: 'sine', frequency: 1000, amplitude: 0.25, paced: false } }))
   const packets = await collect(cap, 50)
   let peak = 0
   for (const { bytes } of packets) {

@@ -3,10 +3,10 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { Capture } = require('..')
-const { collect, checkCounter, runChild, childReport } = require('./helpers')
+const { collect, checkCounter, runChild, childReport, closeAfter } = require('./helpers')
 
-test('useExternalBuffer: false copies every packet and frees the slot at once', async () => {
-  const cap = new Capture({ source: 'synthetic', poolSize: 4, useExternalBuffer: false, synthetic: { waveform: 'counter', paced: false } })
+test('useExternalBuffer: false copies every packet and frees the slot at once', async (t) => {
+  const cap = closeAfter(t, new Capture({ source: 'synthetic', poolSize: 4, useExternalBuffer: false, synthetic: { waveform: 'counter', paced: false } }))
   const packets = await collect(cap, 500, { release: false })
   checkCounter(packets, { channels: 2, format: 's16' })
   const s = cap.stats()

@@ -34,10 +34,14 @@ async function grab(options, ms) {
     parts.push(mono)
     cap.release(buf)
   })
-  await cap.start()
-  await new Promise((r) => setTimeout(r, ms))
-  const stats = cap.stats()
-  await cap.close()
+  let stats
+  try {
+    await cap.start()
+    await new Promise((r) => setTimeout(r, ms))
+    stats = cap.stats()
+  } finally {
+    await cap.close()
+  }
   const samples = new Float32Array(parts.reduce((n, p) => n + p.length, 0))
   let at = 0
   for (const p of parts) {

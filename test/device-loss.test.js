@@ -6,6 +6,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { ensureAudioServer, skipReason } = require('./audio-server')
+const { closeAfter } = require('./helpers')
 
 const server = ensureAudioServer()
 
@@ -20,7 +21,8 @@ test('bufferFrames under 256 on the PulseAudio host is refused with a clear erro
   if (!srv.ok) return t.skip(skipReason(srv))
   const { Capture } = require('..')
   for (const bufferFrames of [16, 64, 128, 255]) {
-    const cap = new Capture({ host: 'pulseaudio', bufferFrames })
+    // If start() resolved (the bug this test catches), the capture would run: closeAfter stops it.
+    const cap = closeAfter(t, new Capture({ host: 'pulseaudio', bufferFrames }))
     await assert.rejects(cap.start(), (e) => e.code === 'UNSUPPORTED_CONFIG' && /bufferFrames \d+ is too small for the 'pulseaudio' host \(at least 256\)/.test(e.message))
     await cap.close()
   }
@@ -31,7 +33,7 @@ for (const c of cases) {
     const srv = await server
     if (!srv.ok) return t.skip(skipReason(srv))
     const { Capture } = require('..')
-    const cap = new Capture({ ...c, sampleRate: 48000, channels: 2, format: 's16' })
+    const cap = closeAfter(t, new Capture({ ...c, sampleRate: 48000, channels: 2, format: 's16' }))
     let frames = 0
     let first = null
     let flagged = 0

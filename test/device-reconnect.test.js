@@ -14,7 +14,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { ensureAudioServer, skipReason } = require('./audio-server')
-const { runChild, childReport } = require('./helpers')
+const { runChild, childReport, closeAfter } = require('./helpers')
 const { Capture } = require('..')
 const { NativeCapture } = require('../native.js')
 
@@ -174,7 +174,7 @@ for (const [options, expected, message] of bad) {
   })
 }
 
-test('reconnect is read once, and every accepted form constructs (devices are opened only by start())', async () => {
+test('reconnect is read once, and every accepted form constructs (devices are opened only by start())', async (t) => {
   let reads = 0
   const opts = {
     get reconnect() {
@@ -183,7 +183,7 @@ test('reconnect is read once, and every accepted form constructs (devices are op
     },
   }
   for (const o of [opts, { reconnect: false }, { reconnect: true }, { reconnect: {} }, { reconnect: { initialDelay: 10, maxDelay: 10, giveUpAfter: 100 } }, { source: 'synthetic', reconnect: false }]) {
-    const cap = new Capture(o)
+    const cap = closeAfter(t, new Capture(o))
     assert.equal(cap.stats().audio.disconnects, 0)
     await cap.close()
   }

@@ -36,15 +36,19 @@ async function capture(options, seconds, { onStart } = {}) {
   })
   const errors = []
   cap.on('error', (e) => errors.push(e))
-  await cap.start()
-  // The stream runs from just before start() resolves: frames are checked against this span.
-  const t1 = performance.now()
-  if (onStart) await onStart()
-  await new Promise((r) => setTimeout(r, seconds * 1000))
-  const elapsed = (performance.now() - t1) / 1000
-  await cap.stop()
-  const stats = cap.stats()
-  await cap.close()
+  let t1, elapsed, stats
+  try {
+    await cap.start()
+    // The stream runs from just before start() resolves: frames are checked against this span.
+    t1 = performance.now()
+    if (onStart) await onStart()
+    await new Promise((r) => setTimeout(r, seconds * 1000))
+    elapsed = (performance.now() - t1) / 1000
+    await cap.stop()
+    stats = cap.stats()
+  } finally {
+    await cap.close() // also when start() or onStart() throws: a running capture would hang the file
+  }
   const all = new Float32Array(chunks.reduce((n, c) => n + c.length, 0))
   let at = 0
   for (const c of chunks) {

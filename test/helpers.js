@@ -27,6 +27,15 @@ function childReport(r) {
   return `status=${r.status} signal=${r.signal}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`
 }
 
+/** Registers `cap` to be closed when test `t` ends, whatever its outcome, and returns it. A
+ * running capture keeps the process alive (as it should), so a failed assertion between start()
+ * and close() would otherwise keep the test file's process alive and hang the runner.
+ * close() is idempotent: a test that closes the capture itself loses nothing. */
+function closeAfter(t, cap) {
+  t.after(() => cap.close())
+  return cap
+}
+
 /** Collects `count` packets (copies of their bytes and their info), then stops. */
 async function collect(cap, count, { release = true } = {}) {
   const packets = []
@@ -60,4 +69,4 @@ function checkCounter(packets, { channels, format }) {
   return frame
 }
 
-module.exports = { ROOT, runChild, childReport, collect, checkCounter }
+module.exports = { ROOT, runChild, childReport, closeAfter, collect, checkCounter }

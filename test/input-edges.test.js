@@ -6,6 +6,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { Capture } = require('..')
+const { closeAfter } = require('./helpers')
 
 const T = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }
 const V = { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' }
@@ -26,7 +27,7 @@ test('sparse arrays are refused by the JS rules with the element named, never NA
   assert.throws(() => new Capture({ source: 'synthetic', synthetic: { blockFrames: new Array(2 ** 31) } }), V)
 })
 
-test('every option is read exactly once, and the value read is the value used', () => {
+test('every option is read exactly once, and the value read is the value used', (t) => {
   const reads = {}
   const values = { source: 'synthetic', sampleRate: 16000, channels: 1, poolSize: 8, synthetic: { frequency: 100 } }
   const counted = new Proxy(values, {
@@ -35,13 +36,13 @@ test('every option is read exactly once, and the value read is the value used', 
       return target[key]
     },
   })
-  const cap = new Capture(counted)
+  const cap = closeAfter(t, new Capture(counted))
   assert.deepEqual(reads, { source: 1, sampleRate: 1, channels: 1, poolSize: 1, synthetic: 1 })
   assert.equal(cap.stats().pool.capacity, 8)
   cap.close()
   // A getter that changes type between reads: the first value is the one validated and used.
   let n = 0
-  const flip = new Capture({ source: 'synthetic', get poolSize() { return n++ === 0 ? 4 : 'x' } })
+  const flip = closeAfter(t, new Capture({ source: 'synthetic', get poolSize() { return n++ === 0 ? 4 : 'x' } }))
   assert.equal(n, 1)
   assert.equal(flip.stats().pool.capacity, 4)
   flip.close()
@@ -72,8 +73,8 @@ test('throwing getters, throwing Proxy traps and revoked Proxies get ERR_INVALID
   }
 })
 
-test('release() takes any ArrayBufferView over a packet, a DataView included', async () => {
-  const cap = new Capture({ source: 'synthetic', synthetic: { waveform: 'counter' } })
+test('release() takes any ArrayBufferView over a packet, a DataView included', async (t) => {
+  const cap = closeAfter(t, new Capture({ source: 'synthetic', synthetic: { waveform: 'counter' } }))
   await cap.start()
   const buf = await new Promise((r) => cap.once('data', r))
   cap.on('data', (b) => cap.release(b))
@@ -82,11 +83,11 @@ test('release() takes any ArrayBufferView over a packet, a DataView included', a
   await cap.close()
 })
 
-test('un-awaited stop() calls add no listeners to the capture (no MaxListenersExceededWarning)', async () => {
+test('un-awaited stop() calls add no listeners to the capture (no MaxListenersExceededWarning)', async (t) => {
   const warnings = []
   const onWarning = (w) => warnings.push(w)
   process.on('warning', onWarning)
-  const cap = new Capture({ source: 'synthetic' })
+  const cap = closeAfter(t, new Capture({ source: 'synthetic' }))
   cap.on('data', (b) => cap.release(b))
   await cap.start()
   const stops = Array.from({ length: 50 }, () => cap.stop())

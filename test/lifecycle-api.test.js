@@ -4,11 +4,12 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const { once } = require('node:events')
 const { Capture } = require('..')
+const { closeAfter } = require('./helpers')
 
 const make = (extra = {}) => new Capture({ source: 'synthetic', synthetic: { waveform: 'counter', paced: true }, ...extra })
 
-test('start() twice is a no-op: one start event, still running', async () => {
-  const cap = make()
+test('start() twice is a no-op: one start event, still running', async (t) => {
+  const cap = closeAfter(t, make())
   let starts = 0
   cap.on('start', () => starts++)
   await cap.start()
@@ -18,8 +19,8 @@ test('start() twice is a no-op: one start event, still running', async () => {
   await cap.close()
 })
 
-test('stop() resolves after the queued packets and the stop event; stop() when stopped resolves at once', async () => {
-  const cap = make()
+test('stop() resolves after the queued packets and the stop event; stop() when stopped resolves at once', async (t) => {
+  const cap = closeAfter(t, make())
   const events = []
   cap.on('data', (b) => {
     cap.release(b)
@@ -36,8 +37,8 @@ test('stop() resolves after the queued packets and the stop event; stop() when s
   await cap.close()
 })
 
-test('close() is idempotent, emits close once, and every call after it rejects with CAPTURE_CLOSED', async () => {
-  const cap = make()
+test('close() is idempotent, emits close once, and every call after it rejects with CAPTURE_CLOSED', async (t) => {
+  const cap = closeAfter(t, make())
   let closes = 0
   cap.on('close', () => closes++)
   await cap.start()
@@ -52,22 +53,22 @@ test('close() is idempotent, emits close once, and every call after it rejects w
   await assert.rejects(cap.stop(), { code: 'CAPTURE_CLOSED' })
 })
 
-test('an AbortSignal stops and closes the capture; an aborted one refuses to start', async () => {
+test('an AbortSignal stops and closes the capture; an aborted one refuses to start', async (t) => {
   const ac = new AbortController()
-  const cap = make({ signal: ac.signal })
+  const cap = closeAfter(t, make({ signal: ac.signal }))
   await cap.start()
   const closed = once(cap, 'close')
   ac.abort()
   await closed
   assert.equal(cap.closed, true)
   assert.equal(cap.running, false)
-  const pre = make({ signal: AbortSignal.abort() })
+  const pre = closeAfter(t, make({ signal: AbortSignal.abort() }))
   await assert.rejects(pre.start(), { name: 'AbortError', code: 'ABORT_ERR' })
   assert.throws(() => make({ signal: {} }), { code: 'ERR_INVALID_ARG_TYPE' })
 })
 
-test('Symbol.asyncDispose closes the capture', async () => {
-  const cap = make()
+test('Symbol.asyncDispose closes the capture', async (t) => {
+  const cap = closeAfter(t, make())
   await cap.start()
   const dispose = cap[Symbol.asyncDispose || Symbol.for('nodejs.asyncDispose')]
   assert.equal(typeof dispose, 'function')
@@ -75,8 +76,8 @@ test('Symbol.asyncDispose closes the capture', async () => {
   assert.equal(cap.closed, true)
 })
 
-test('stream() and packets() validate their options', () => {
-  const cap = make()
+test('stream() and packets() validate their options', (t) => {
+  const cap = closeAfter(t, make())
   assert.throws(() => cap.stream({ objectmode: true }), { code: 'ERR_INVALID_ARG_VALUE' })
   assert.throws(() => cap.stream({ objectMode: 1 }), { code: 'ERR_INVALID_ARG_TYPE' })
   assert.throws(() => cap.stream({ highWaterMark: -1 }), { code: 'ERR_INVALID_ARG_TYPE' })

@@ -3,6 +3,7 @@
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { Capture } = require('..')
+const { closeAfter } = require('./helpers')
 
 const T = { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }
 const V = { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' }
@@ -57,8 +58,8 @@ test('error messages name the option, the value and what is allowed', () => {
   assert.throws(() => new Capture({ source: 'synthetic', synthetic: { blockFrames: [512, 0] } }), { message: /"synthetic\.blockFrames\[1\]"/ })
 })
 
-test('defaults: 48 kHz stereo s16, 480-frame packets, 64 slots, external', () => {
-  const cap = new Capture()
+test('defaults: 48 kHz stereo s16, 480-frame packets, 64 slots, external', (t) => {
+  const cap = closeAfter(t, new Capture())
   const s = cap.stats()
   assert.equal(s.pool.capacity, 64)
   assert.equal(s.mode, 'external')

@@ -6,6 +6,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const { once } = require('node:events')
 const { Capture } = require('..')
+const { closeAfter } = require('./helpers')
 
 const GUARD = { timeout: 60_000 } // a hang fails the test instead of the run
 
@@ -30,8 +31,8 @@ function packets(cap, n) {
 }
 
 for (const paced of [true, false]) {
-  test(`a stall right after start() never lets one batch lend every slot (${paced ? 'paced' : 'unpaced'}): a consumer that keeps everything still gets packets`, GUARD, async () => {
-    const cap = new Capture({ source: 'synthetic', poolSize: 16, synthetic: { waveform: 'counter', paced } })
+  test(`a stall right after start() never lets one batch lend every slot (${paced ? 'paced' : 'unpaced'}): a consumer that keeps everything still gets packets`, GUARD, async (t) => {
+    const cap = closeAfter(t, new Capture({ source: 'synthetic', poolSize: 16, synthetic: { waveform: 'counter', paced } }))
     const held = []
     const overruns = []
     cap.on('data', (buf) => held.push(buf))
@@ -49,9 +50,9 @@ for (const paced of [true, false]) {
   })
 }
 
-test('a producer that can make no packet at all still reports its drops; the packet after the gap is flagged', GUARD, async () => {
+test('a producer that can make no packet at all still reports its drops; the packet after the gap is flagged', GUARD, async (t) => {
   // lowWaterMark 0: every slot may be lent; a consumer that keeps them all starves the producer.
-  const cap = new Capture({ source: 'synthetic', poolSize: 8, lowWaterMark: 0, synthetic: { waveform: 'counter', paced: true } })
+  const cap = closeAfter(t, new Capture({ source: 'synthetic', poolSize: 8, lowWaterMark: 0, synthetic: { waveform: 'counter', paced: true } }))
   const held = []
   const overruns = []
   cap.on('overrun', (e) => overruns.push(e))

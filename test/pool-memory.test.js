@@ -6,7 +6,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const { Capture } = require('..')
 const { NativeCapture } = require('../native.js')
-const { runChild, childReport } = require('./helpers')
+const { runChild, childReport, closeAfter } = require('./helpers')
 
 const poolBytes = () => NativeCapture.poolMemory()[0]
 
@@ -42,9 +42,9 @@ test('constructing a 256 MiB pool commits none of it: RSS grows by far less than
   assert.ok(grew < 32 * 1024 * 1024, `RSS grew ${grew} bytes for a 268435456-byte pool`)
 })
 
-test('close() frees the pool at once when no Buffer points into it', async () => {
+test('close() frees the pool at once when no Buffer points into it', async (t) => {
   const base = poolBytes()
-  const cap = new Capture({ source: 'synthetic', poolSize: 256 })
+  const cap = closeAfter(t, new Capture({ source: 'synthetic', poolSize: 256 }))
   assert.equal(poolBytes() - base, 256 * 4096)
   await cap.start()
   await new Promise((r) => cap.once('data', (buf) => r(cap.release(buf))))
@@ -52,9 +52,9 @@ test('close() frees the pool at once when no Buffer points into it', async () =>
   assert.equal(poolBytes(), base)
 })
 
-test('a Buffer alive at close() keeps the pool until it is released; stats() still works', async () => {
+test('a Buffer alive at close() keeps the pool until it is released; stats() still works', async (t) => {
   const base = poolBytes()
-  const cap = new Capture({ source: 'synthetic', poolSize: 64, synthetic: { waveform: 'counter' } })
+  const cap = closeAfter(t, new Capture({ source: 'synthetic', poolSize: 64, synthetic: { waveform: 'counter' } }))
   await cap.start()
   const kept = await new Promise((r) => cap.once('data', (buf) => r(buf)))
   cap.on('data', (buf) => cap.release(buf))

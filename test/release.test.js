@@ -5,6 +5,7 @@ const assert = require('node:assert/strict')
 const { once } = require('node:events')
 const { setImmediate: tick } = require('node:timers/promises')
 const { Capture } = require('..')
+const { closeAfter } = require('./helpers')
 
 /** The first `n` packets' Buffers, unreleased; resolves once the capture has stopped. */
 function firstPackets(cap, n) {
@@ -24,8 +25,8 @@ function firstPackets(cap, n) {
   })
 }
 
-test('release() detaches our Buffer and its slot returns on a later turn', async () => {
-  const cap = new Capture({ source: 'synthetic', poolSize: 8, synthetic: { waveform: 'counter', paced: false } })
+test('release() detaches our Buffer and its slot returns on a later turn', async (t) => {
+  const cap = closeAfter(t, new Capture({ source: 'synthetic', poolSize: 8, synthetic: { waveform: 'counter', paced: false } }))
   const [buf] = await firstPackets(cap, 1)
   assert.equal(buf.length, 1920)
   await tick() // let the finalizers of the other packets (released by firstPackets) run
@@ -44,9 +45,9 @@ test('release() detaches our Buffer and its slot returns on a later turn', async
   cap.close()
 })
 
-test('release() refuses what is not a live slot of this capture', async () => {
-  const a = new Capture({ source: 'synthetic', poolSize: 8, synthetic: { waveform: 'counter', paced: false } })
-  const b = new Capture({ source: 'synthetic', poolSize: 8, synthetic: { waveform: 'counter', paced: false } })
+test('release() refuses what is not a live slot of this capture', async (t) => {
+  const a = closeAfter(t, new Capture({ source: 'synthetic', poolSize: 8, synthetic: { waveform: 'counter', paced: false } }))
+  const b = closeAfter(t, new Capture({ source: 'synthetic', poolSize: 8, synthetic: { waveform: 'counter', paced: false } }))
   const [bufA] = await firstPackets(a, 1)
   const [bufB] = await firstPackets(b, 1)
   assert.equal(a.release(Buffer.alloc(1920)), false, 'Buffer.alloc')
@@ -66,8 +67,8 @@ test('release() refuses what is not a live slot of this capture', async () => {
   b.close()
 })
 
-test('release() still works after close(), and closed captures refuse to start', async () => {
-  const cap = new Capture({ source: 'synthetic', poolSize: 4, synthetic: { waveform: 'counter', paced: false } })
+test('release() still works after close(), and closed captures refuse to start', async (t) => {
+  const cap = closeAfter(t, new Capture({ source: 'synthetic', poolSize: 4, synthetic: { waveform: 'counter', paced: false } }))
   const [buf] = await firstPackets(cap, 1)
   cap.close()
   cap.close() // idempotent
@@ -77,8 +78,8 @@ test('release() still works after close(), and closed captures refuse to start',
   await assert.rejects(cap.stop(), { code: 'CAPTURE_CLOSED' })
 })
 
-test('slots are recycled: many more packets than slots, all external, no misses', async () => {
-  const cap = new Capture({ source: 'synthetic', poolSize: 8, synthetic: { waveform: 'counter', paced: false } })
+test('slots are recycled: many more packets than slots, all external, no misses', async (t) => {
+  const cap = closeAfter(t, new Capture({ source: 'synthetic', poolSize: 8, synthetic: { waveform: 'counter', paced: false } }))
   let n = 0
   cap.on('data', (buf) => {
     assert.equal(cap.release(buf), true)
@@ -101,8 +102,8 @@ test('slots are recycled: many more packets than slots, all external, no misses'
   cap.close()
 })
 
-test('autoRelease releases each packet after the listeners return', async () => {
-  const cap = new Capture({ source: 'synthetic', poolSize: 8, autoRelease: true, synthetic: { waveform: 'counter', paced: false } })
+test('autoRelease releases each packet after the listeners return', async (t) => {
+  const cap = closeAfter(t, new Capture({ source: 'synthetic', poolSize: 8, autoRelease: true, synthetic: { waveform: 'counter', paced: false } }))
   const kept = []
   let n = 0
   cap.on('data', (buf) => {
@@ -119,8 +120,8 @@ test('autoRelease releases each packet after the listeners return', async () => 
   cap.close()
 })
 
-test('a consumer that never releases degrades to copies instead of dropping', async () => {
-  const cap = new Capture({ source: 'synthetic', poolSize: 16, synthetic: { waveform: 'counter', paced: true, blockFrames: 480 } })
+test('a consumer that never releases degrades to copies instead of dropping', async (t) => {
+  const cap = closeAfter(t, new Capture({ source: 'synthetic', poolSize: 16, synthetic: { waveform: 'counter', paced: true, blockFrames: 480 } }))
   const held = []
   cap.on('data', (buf) => held.push(buf))
   cap.start()
