@@ -35,8 +35,10 @@ function server(...args) {
 }
 
 /** Starts the private server (the tone too) and points this process at it. Resolves the time
- * the server was up (its sink answering pactl), before the tone was loaded. */
+ * the server was up (its sink answering pactl, its defaults set), before the tone was loaded;
+ * `serverUp.invoked`: when the start began (the server was away at least until then). */
 async function serverUp() {
+  serverUp.invoked = now()
   const out = await server('start')
   const up = now()
   for (const m of out.matchAll(/^export (\w+)=(.*)$/gm)) process.env[m[1]] = m[2]
@@ -150,6 +152,9 @@ async function cycles(n) {
       lost: lost.timeout ? null : { code: lost.payload.code, ms: Math.round(lost.at - killedAt) },
       back: back.timeout ? null : { ...back.payload, msAfterServer: Math.round(back.at - backAt), msAfterKill: Math.round(back.at - killedAt) },
       away: Math.round(backAt - killedAt),
+      // PipeWire's start waits for its defaults after the source exists: a capture may be back
+      // before it returns. The server was away at least until the start began.
+      awayAtLeast: Math.round(serverUp.invoked - killedAt),
       before,
       after,
       maxBlock: mon.max,
