@@ -4,7 +4,7 @@
 
 use napi_derive::napi;
 
-use crate::capture::OpenedDevice;
+use crate::capture::{pulse_config, OpenedDevice};
 use crate::core::{Counters, Pipeline};
 
 #[napi(object)]
@@ -54,6 +54,14 @@ pub struct NativeDeviceStats {
     pub resampling: bool,
 }
 
+/// What pcmtap did about libpulse's client configuration in this process.
+#[napi(object)]
+pub struct NativePulseConfigStats {
+    pub setup: String,
+    pub reason: Option<String>,
+    pub not_included: Vec<String>,
+}
+
 #[napi(object)]
 pub struct NativeStats {
     pub mode: String,
@@ -64,6 +72,8 @@ pub struct NativeStats {
     pub audio: NativeAudioStats,
     /// The device config actually opened (device sources, once started).
     pub device: Option<NativeDeviceStats>,
+    /// Process-wide: present once a capture through the ALSA `pulse` plugin was opened.
+    pub pulse_config: Option<NativePulseConfigStats>,
 }
 
 pub fn snapshot(
@@ -123,6 +133,15 @@ pub fn snapshot(
             buffer_frames: d.buffer_frames,
             passthrough: d.passthrough,
             resampling: d.resampling,
+        }),
+        pulse_config: pulse_config().map(|c| NativePulseConfigStats {
+            setup: c.setup.name().to_string(),
+            reason: c.reason.clone(),
+            not_included: c
+                .not_included
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect(),
         }),
     }
 }
