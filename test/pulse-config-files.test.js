@@ -65,6 +65,26 @@ test('~/.config/pulse/client.conf, then its client.conf.d/*.conf in byte order, 
   assert.deepEqual(inc, [main, `${main}.d/B-first.conf`, `${main}.d/a-last.conf`].map((p) => `.include ${p}`))
 })
 
+test('a line libpulse refuses ends that file only: what came before applies, the client.conf.d files still do', async (t) => {
+  const dir = scratch(t)
+  const home = path.join(dir, 'home')
+  const main = path.join(home, '.pulse/client.conf')
+  // libpulse stops reading the main file at the unknown key (the line after it never applies),
+  // then reads the .d files: through a plain .include, the refusal would end pcmtap's file.
+  write(main, `cookie-file = ${process.env.PULSE_COOKIE}\nbogus-key = 1\ndefault-server = unix:/nowhere\n`)
+  write(`${main}.d/server.conf`, `default-server = ${process.env.PULSE_SERVER}\n`)
+  const env = { ...NO_SERVER_ENV, HOME: home, XDG_RUNTIME_DIR: path.join(dir, 'run') }
+  const out = await run(t, { env })
+  if (!out) return
+  assert.ok(pactlConnects(env), 'libpulse alone reaches the server')
+  assert.deepEqual(lines(out.text), [
+    'enable-shm = no',
+    `cookie-file = ${process.env.PULSE_COOKIE}`,
+    `.include ${main}.d/server.conf`,
+    'enable-shm = no',
+  ])
+})
+
 test('PULSE_CONFIG_PATH replaces the home directory as libpulse reads it', async (t) => {
   const dir = scratch(t)
   write(path.join(dir, 'cfg/client.conf'), serverLines())

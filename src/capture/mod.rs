@@ -47,6 +47,13 @@ mod pulse_conf;
     target_os = "freebsd",
     target_os = "netbsd"
 ))]
+mod pulse_parse;
+#[cfg(any(
+    target_os = "linux",
+    target_os = "dragonfly",
+    target_os = "freebsd",
+    target_os = "netbsd"
+))]
 mod pulse_reads;
 #[cfg(any(
     target_os = "linux",

@@ -12,6 +12,8 @@ use std::io::ErrorKind;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
+use super::pulse_parse::{judge, Verdict};
+
 /// The files libpulse reads, in its order.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct LibpulseReads {
@@ -50,7 +52,7 @@ pub fn libpulse_reads(env: &dyn Fn(&str) -> Option<OsString>, cwd: Option<&Path>
                 None => continue,
             }
         };
-        match fs::File::open(&p) {
+        match open_nonblocking(&p) {
             Ok(_) => {
                 main = Some(p);
                 break;
@@ -60,7 +62,7 @@ pub fn libpulse_reads(env: &dyn Fn(&str) -> Option<OsString>, cwd: Option<&Path>
     }
     if main.is_none() && last_error == ErrorKind::NotFound {
         let system = PathBuf::from("/etc/pulse/client.conf");
-        main = fs::File::open(&system).is_ok().then_some(system);
+        main = open_nonblocking(&system).is_ok().then_some(system);
     }
     let Some(main) = main else {
         return LibpulseReads::default();
@@ -77,6 +79,15 @@ pub fn libpulse_reads(env: &dyn Fn(&str) -> Option<OsString>, cwd: Option<&Path>
         main: Some(main),
         dot_d,
     }
+}
+
+/// `open(O_RDONLY)` as libpulse's `fopen`, without waiting on a FIFO.
+fn open_nonblocking(p: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(p)
 }
 
 /// `"%s" "/…"` as libpulse's `pa_sprintf_malloc` builds its paths: plain concatenation (an empty
@@ -132,9 +143,10 @@ pub fn includable(path: &Path) -> bool {
 }
 
 /// pcmtap's configuration: shared memory off, the files libpulse would read in its order, then
-/// shared memory off again (so it wins over theirs). The first line is for a file libpulse
-/// refuses a line of: `parse_line` then returns the error through `.include`, which ends the
-/// parse of this file there. Also returns the files no line can name (left out).
+/// shared memory off again (so it wins over theirs). A file libpulse refuses a line of is not
+/// included (the refusal would end this file's parse there) but what libpulse applies of it is
+/// copied (`pulse_parse.rs`); the first line keeps shared memory off should a file change into
+/// one refused after this was written. Also returns the files no line can name (left out).
 pub fn config_text(reads: &LibpulseReads) -> (Vec<u8>, Vec<PathBuf>) {
     let mut text = b"# pcmtap: libpulse's own client.conf files, shared memory off \
                      (src/capture/pulse_conf.rs)\nenable-shm = no\n"
@@ -146,12 +158,21 @@ pub fn config_text(reads: &LibpulseReads) -> (Vec<u8>, Vec<PathBuf>) {
     // Same for `.d` entries that are directories (named `*.conf`).
     let dot_d = reads.dot_d.iter().filter(|p| !p.is_dir());
     for p in main.chain(dot_d) {
-        if includable(p) {
+        if !includable(p) {
+            left_out.push(p.clone());
+            continue;
+        }
+        let mut verdict = judge(p);
+        if let Verdict::Whole | Verdict::Unknown = verdict {
             text.extend_from_slice(b".include ");
             text.extend_from_slice(p.as_os_str().as_bytes());
             text.push(b'\n');
-        } else {
-            left_out.push(p.clone());
+        }
+        // What libpulse applies of a file it refuses a line of: copied, as the refusal would
+        // end this file's parse and skip the files after it.
+        while let Verdict::Refused { applied, then } = verdict {
+            text.extend_from_slice(&applied);
+            verdict = then.map_or(Verdict::Whole, |v| *v);
         }
     }
     text.extend_from_slice(b"enable-shm = no\n");
