@@ -2,7 +2,9 @@
 //! order, and pcmtap's configuration text that includes exactly those, then turns shared
 //! memory off. Read from libpulse's source (`pa_open_config_file` in `pulsecore/core-util.c`,
 //! `pa_get_home_dir` in `pulse/util.c`, `pa_config_parse` and `parse_line` in
-//! `pulsecore/conf-parser.c`, tag v16.1) and checked with strace (README, "Device capture").
+//! `pulsecore/conf-parser.c`, tag v16.1) and checked with strace (parecord, pactl and a pcmtap
+//! capture open these files in this order). The `.d` order assumes the C locale (libpulse sorts
+//! with `alphasort`, that is `strcoll`; Node does not set a locale).
 //!
 //! Threads: JS thread, once per process (`pulse_conf::disable_shm`).
 

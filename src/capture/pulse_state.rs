@@ -72,7 +72,7 @@ impl PulseConfig {
             parts.push(format!(
                 "pcmtap could not make a private libpulse configuration ({}): libpulse's shared \
                  memory stays on for the ALSA pulse plugin, so a sound server death can hang the \
-                 capture thread",
+                 capture thread (host 'pulseaudio' does not use libpulse)",
                 self.reason.as_deref().unwrap_or("no reason given")
             ));
         }
