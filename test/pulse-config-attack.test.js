@@ -14,9 +14,10 @@ test.before(() => ensureAudioServer())
 // Root with another user's XDG_RUNTIME_DIR, as after `su` or `sudo -E`. That user owns the
 // directory, so they can rename anything pcmtap made there and plant a file at its path; the
 // planted configuration names a cookie file libpulse would create and fill (O_RDWR|O_CREAT).
-// Simulated: root does the rename and the plant, only inside the directory nobody owns.
+// The other user is `nobody`: the directory is chowned to it and the attack runs as it.
 test("root with another user's XDG_RUNTIME_DIR: a configuration planted there is never read", { skip: isRoot ? false : 'needs root (the victim here is root, the directory is chowned to nobody)' }, async (t) => {
   const dir = scratch(t)
+  fs.chmodSync(dir, 0o755) // as /run/user: others may pass through
   const runtime = nobodysDir(dir, 'run')
   const home = path.join(dir, 'home')
   fs.mkdirSync(path.join(home, '.pulse'), { recursive: true })

@@ -1,7 +1,7 @@
 'use strict'
 // One process of test/pulse-config*.test.js (the setting is per process): captures 20 packets
 // from the default device (the test server's 1 kHz tone) `captures` times, after the first doing
-// the `attack` (a file planted where pcmtap's configuration was), and prints one JSON line: what
+// the `attack` (another user plants a file where pcmtap's configuration was), and prints one JSON line: what
 // the environment, the configuration, stats().pulseConfig, the warnings and a child process saw.
 // Options: a JSON object in argv[2].
 const fs = require('node:fs')
@@ -30,16 +30,15 @@ function captureOnce() {
   })
 }
 
-// What another user who owns `dir` can do: rename pcmtap's directory away and plant a
-// configuration at the exact path (done here by root, only inside a directory that user owns).
+// What another user who owns `dir` can do, done as that user (root spawns it with their uid
+// and gid): rename pcmtap's directory away and plant a configuration at the exact path.
 function attack({ dir, text, uid }) {
   const conf = process.env.PULSE_CLIENTCONFIG
   if (!conf || !conf.startsWith(dir + '/')) return false
-  fs.renameSync(path.dirname(conf), path.join(dir, 'moved-away'))
-  fs.mkdirSync(path.dirname(conf), { recursive: true })
-  fs.writeFileSync(conf, text)
-  fs.chownSync(path.dirname(conf), uid, uid)
-  fs.chownSync(conf, uid, uid)
+  const script = 'mv "$1" "$2" && mkdir "$1" && printf %s "$3" > "$4"'
+  const args = [path.dirname(conf), path.join(dir, 'moved-away'), text, conf]
+  const r = spawnSync('sh', ['-c', script, 'sh', ...args], { uid, gid: uid, encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`the attack failed: ${r.stderr}`)
   return true
 }
 
