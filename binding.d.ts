@@ -161,6 +161,7 @@ export interface NativePulseConfigStats {
   setup: string
   reason?: string
   notIncluded: Array<string>
+  openToOthers: Array<string>
 }
 
 /** `reconnect` as `lib/options.js` normalized it (absent: off). */

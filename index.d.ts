@@ -209,6 +209,14 @@ export interface PulseConfigStats {
    * pcmtap's connections (warning `PCMTAP_PULSE_CONFIG`). Usually empty.
    */
   notIncluded: string[]
+  /**
+   * Files libpulse reads (and pcmtap's configuration includes, as libpulse would) that another
+   * user can create, replace or write: the file, or a directory on its path, is theirs or
+   * writable by them, as for root with a user's `HOME` after `sudo -E`. That user then chooses
+   * the server and the cookie file libpulse opens, with pcmtap as without it (warning
+   * `PCMTAP_PULSE_CONFIG`). Usually empty.
+   */
+  openToOthers: string[]
 }
 
 export interface CaptureStats {

@@ -34,6 +34,26 @@ test("root with another user's XDG_RUNTIME_DIR: a configuration planted there is
   for (const p of [runtime, dir]) assert.ok(!out.conf.startsWith(p + '/'), out.conf)
 })
 
+// Root with another user's HOME (sudo -E): libpulse alone reads that user's client.conf, so
+// pcmtap includes it too (item 2: exactly what libpulse reads), and says that user can change it.
+test("root with another user's HOME: their client.conf applies as libpulse alone, and is reported", { skip: isRoot ? false : 'needs root (the files are chowned to nobody)' }, async (t) => {
+  const dir = scratch(t)
+  fs.chmodSync(dir, 0o755)
+  const home = nobodysDir(dir, 'home', 0o755)
+  const conf = path.join(nobodysDir(home, '.pulse', 0o755), 'client.conf')
+  fs.writeFileSync(conf, `default-server = ${process.env.PULSE_SERVER}\ncookie-file = ${process.env.PULSE_COOKIE}\n`)
+  fs.chownSync(conf, NOBODY, NOBODY)
+  const env = { HOME: home, XDG_RUNTIME_DIR: path.join(dir, 'run'), PULSE_SERVER: undefined, PULSE_COOKIE: undefined, PULSE_CONFIG_PATH: undefined }
+  const out = await run(t, { env })
+  if (!out) return
+  assert.ok(lines(out.text).includes(`.include ${conf}`), out.text)
+  // The .d directory too: absent, but that user could make it.
+  assert.deepEqual(out.runs[0].pulseConfig.openToOthers, [conf, `${conf}.d`], out.report)
+  assert.equal(out.warnings.length, 1)
+  assert.equal(out.warnings[0].code, 'PCMTAP_PULSE_CONFIG')
+  assert.match(out.warnings[0].message, /another user can change/)
+})
+
 test('XDG_RUNTIME_DIR="" makes nothing in the working directory and no relative PULSE_CLIENTCONFIG', async (t) => {
   const cwd = scratch(t)
   const out = await run(t, { env: { XDG_RUNTIME_DIR: '' }, cwd, opts: { child: true } })

@@ -21,7 +21,7 @@ test('shared memory off through a sealed memfd: nothing on disk, read through /p
   if (!out) return
   assert.match(out.conf, /^\/proc\/self\/fd\/\d+$/, out.report)
   assert.equal(lines(out.text).at(-1), 'enable-shm = no')
-  assert.deepEqual(out.runs[1].pulseConfig, { setup: 'memfd', notIncluded: [] })
+  assert.deepEqual(out.runs[1].pulseConfig, { setup: 'memfd', notIncluded: [], openToOthers: [] })
   assert.deepEqual(fs.readdirSync(runtime), [], 'nothing written in XDG_RUNTIME_DIR')
   assert.deepEqual(out.warnings, [])
 })
@@ -59,7 +59,7 @@ test('no safe place at all: libpulse left alone, said in stats().pulseConfig and
   assert.equal(pc.setup, 'unavailable', out.report)
   assert.match(pc.reason, /memfd: .*ENOSYS|memfd: Function not implemented/)
   assert.match(pc.reason, /another user could replace/)
-  assert.deepEqual(pc.notIncluded, [])
+  assert.deepEqual([pc.notIncluded, pc.openToOthers], [[], []])
   assert.equal(out.warnings.length, 1, 'one warning for two captures')
   assert.equal(out.warnings[0].code, 'PCMTAP_PULSE_CONFIG')
   assert.match(out.warnings[0].message, /shared memory stays on/)
@@ -70,7 +70,7 @@ test('PCMTAP_PULSE_SHM=1 leaves the environment alone', async (t) => {
   const out = await run(t, { env: { PCMTAP_PULSE_SHM: '1', XDG_RUNTIME_DIR: scratch(t) } })
   if (!out) return
   assert.equal(out.conf, null)
-  assert.deepEqual(out.runs[0].pulseConfig, { setup: 'opted-out', notIncluded: [] })
+  assert.deepEqual(out.runs[0].pulseConfig, { setup: 'opted-out', notIncluded: [], openToOthers: [] })
 })
 
 test('a PULSE_CLIENTCONFIG the user set is used as is', async (t) => {
@@ -81,5 +81,5 @@ test('a PULSE_CLIENTCONFIG the user set is used as is', async (t) => {
   if (!out) return
   assert.equal(out.conf, mine)
   assert.equal(out.text, 'enable-shm = no\n')
-  assert.deepEqual(out.runs[0].pulseConfig, { setup: 'user', notIncluded: [] })
+  assert.deepEqual(out.runs[0].pulseConfig, { setup: 'user', notIncluded: [], openToOthers: [] })
 })

@@ -28,11 +28,12 @@
 //! libpulse thread of pcmtap exists, which is as early as an addon can.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use super::pulse_reads::{config_text, libpulse_reads};
 use super::pulse_state::{record, PulseConfig, PulseSetup};
-use super::pulse_store::{store, Stored};
+use super::pulse_store::{path_open_to_others, store, Stored};
 
 /// The variable that makes pcmtap leave libpulse's configuration alone (`1`).
 pub const KEEP_SHM_ENV: &str = "PCMTAP_PULSE_SHM";
@@ -59,6 +60,7 @@ fn setup(env: &dyn Fn(&str) -> Option<OsString>) -> (PulseConfig, Option<OsStrin
         setup,
         reason,
         not_included,
+        open_to_others: Vec::new(),
     };
     if env(CONFIG_ENV).is_some() {
         return (config(PulseSetup::User, None, Vec::new()), None);
@@ -67,8 +69,9 @@ fn setup(env: &dyn Fn(&str) -> Option<OsString>) -> (PulseConfig, Option<OsStrin
         return (config(PulseSetup::OptedOut, None, Vec::new()), None);
     }
     let cwd = std::env::current_dir().ok();
-    let (text, left_out) = config_text(&libpulse_reads(env, cwd.as_deref()));
-    match store(&text) {
+    let reads = libpulse_reads(env, cwd.as_deref());
+    let (text, left_out) = config_text(&reads);
+    let (mut config, value) = match store(&text) {
         Ok(Stored::Memfd(p)) => (
             config(PulseSetup::Memfd, None, left_out),
             Some(p.into_os_string()),
@@ -79,7 +82,19 @@ fn setup(env: &dyn Fn(&str) -> Option<OsString>) -> (PulseConfig, Option<OsStrin
         ),
         // libpulse's own files are read then, the left-out ones included.
         Err(why) => (config(PulseSetup::Unavailable, Some(why), Vec::new()), None),
-    }
+    };
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    let dot_d_dir = reads.main.as_ref().map(|m| {
+        let mut d = m.clone().into_os_string();
+        d.push(".d");
+        PathBuf::from(d)
+    });
+    config.open_to_others = (reads.main.iter().chain(&dot_d_dir).chain(&reads.dot_d))
+        .filter(|p| path_open_to_others(p, euid))
+        .cloned()
+        .collect();
+    (config, value)
 }
 
 #[cfg(test)]

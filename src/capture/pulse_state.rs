@@ -59,6 +59,10 @@ pub struct PulseConfig {
     /// `#` or `;` in the path, whitespace at its end, longer than a line): their settings do not
     /// apply to pcmtap's connections.
     pub not_included: Vec<PathBuf>,
+    /// Files libpulse reads (and pcmtap's configuration includes, as libpulse would) that
+    /// another user can create, replace or write: that user steers libpulse's connections, with
+    /// pcmtap or without it (root with a user's `HOME` after `sudo -E`).
+    pub open_to_others: Vec<PathBuf>,
 }
 
 /// The code of the process warning.
@@ -77,16 +81,28 @@ impl PulseConfig {
             ));
         }
         if !self.not_included.is_empty() {
-            let list: Vec<String> = self.not_included.iter().map(|p| format!("{p:?}")).collect();
             parts.push(format!(
                 "libpulse reads {}, which no libpulse configuration line can name (newline, '#', \
                  ';' or trailing whitespace in the path, or too long): its settings do not apply \
                  to pcmtap's captures through the ALSA pulse plugin",
-                list.join(", ")
+                quoted(&self.not_included)
+            ));
+        }
+        if !self.open_to_others.is_empty() {
+            parts.push(format!(
+                "libpulse reads {}, which another user can change (it, or a directory on its \
+                 path, is theirs or writable by them): that user chooses the server and the \
+                 cookie file libpulse opens, with pcmtap as without it",
+                quoted(&self.open_to_others)
             ));
         }
         (!parts.is_empty()).then(|| parts.join("; "))
     }
+}
+
+fn quoted(paths: &[PathBuf]) -> String {
+    let list: Vec<String> = paths.iter().map(|p| format!("{p:?}")).collect();
+    list.join(", ")
 }
 
 static STATE: OnceLock<PulseConfig> = OnceLock::new();

@@ -112,8 +112,7 @@ fn private_dir(dir: &Path, euid: u32) -> Result<PathBuf, String> {
     let parent = fs::canonicalize(parent).map_err(|e| e.to_string())?;
     for a in parent.ancestors() {
         let m = fs::metadata(a).map_err(|e| format!("{}: {e}", a.display()))?;
-        let sticky = m.mode() & 0o1000 != 0;
-        if (m.uid() != 0 && m.uid() != euid) || (m.mode() & 0o022 != 0 && !sticky) {
+        if others_can_change(&m, euid) {
             return Err(format!(
                 "{} is owned by uid {} with mode {:o}: another user could replace what is in it",
                 a.display(),
@@ -136,6 +135,25 @@ fn private_dir(dir: &Path, euid: u32) -> Result<PathBuf, String> {
         ));
     }
     Ok(dir)
+}
+
+/// Whether a user other than root and `euid` can change what `m` (a file, or a directory's
+/// entries) holds: theirs, or writable by group or others (a sticky directory excepted: there
+/// nobody can rename or delete another's entry).
+pub fn others_can_change(m: &fs::Metadata, euid: u32) -> bool {
+    let sticky = m.is_dir() && m.mode() & 0o1000 != 0;
+    (m.uid() != 0 && m.uid() != euid) || (m.mode() & 0o022 != 0 && !sticky)
+}
+
+/// Whether another user could create, replace or write the file at `path`: the file itself, or
+/// a directory on the way to it, both as written and resolved. For the report only (libpulse
+/// reads such a file all the same), so symlinks within symlink targets are not followed up.
+pub fn path_open_to_others(path: &Path, euid: u32) -> bool {
+    let bad = |p: &Path| fs::metadata(p).is_ok_and(|m| others_can_change(&m, euid));
+    let resolved = path.parent().and_then(|p| fs::canonicalize(p).ok());
+    bad(path)
+        || path.ancestors().skip(1).any(bad)
+        || resolved.is_some_and(|r| r.ancestors().any(bad))
 }
 
 /// `dir/client-<hash>.conf` holding `text`: reused when already there (only this user can

@@ -90,3 +90,33 @@ fn the_file_is_written_once_and_reused_by_content() {
     assert_eq!(fs::read_dir(&d).unwrap().count(), 2);
     fs::remove_dir_all(&d).unwrap();
 }
+
+#[test]
+fn a_file_another_user_could_change_is_recognised_through_its_directories_and_symlinks() {
+    let d = scratch("open");
+    let uid = euid();
+    fs::create_dir_all(d.join("mine/.pulse")).unwrap();
+    let mine = d.join("mine/.pulse/client.conf");
+    fs::write(&mine, "").unwrap();
+    assert!(!path_open_to_others(&mine, uid));
+    assert!(!path_open_to_others(&d.join("mine/absent.conf"), uid));
+    // The file writable by others, or a directory on its way.
+    fs::set_permissions(&mine, fs::Permissions::from_mode(0o666)).unwrap();
+    assert!(path_open_to_others(&mine, uid));
+    fs::set_permissions(&mine, fs::Permissions::from_mode(0o644)).unwrap();
+    fs::set_permissions(d.join("mine"), fs::Permissions::from_mode(0o777)).unwrap();
+    assert!(path_open_to_others(&mine, uid));
+    fs::set_permissions(d.join("mine"), fs::Permissions::from_mode(0o755)).unwrap();
+    // Reached through a symlink whose target directory others can write.
+    fs::create_dir(d.join("open")).unwrap();
+    fs::set_permissions(d.join("open"), fs::Permissions::from_mode(0o777)).unwrap();
+    fs::write(d.join("open/client.conf"), "").unwrap();
+    std::os::unix::fs::symlink(d.join("open"), d.join("mine/link")).unwrap();
+    assert!(path_open_to_others(&d.join("mine/link/client.conf"), uid));
+    // Someone else's file (as root with a user's HOME).
+    if uid == 0 {
+        std::os::unix::fs::chown(&mine, Some(65534), Some(65534)).unwrap();
+        assert!(path_open_to_others(&mine, uid));
+    }
+    fs::remove_dir_all(&d).unwrap();
+}

@@ -60,6 +60,7 @@ pub struct NativePulseConfigStats {
     pub setup: String,
     pub reason: Option<String>,
     pub not_included: Vec<String>,
+    pub open_to_others: Vec<String>,
 }
 
 #[napi(object)]
@@ -137,11 +138,15 @@ pub fn snapshot(
         pulse_config: pulse_config().map(|c| NativePulseConfigStats {
             setup: c.setup.name().to_string(),
             reason: c.reason.clone(),
-            not_included: c
-                .not_included
-                .iter()
-                .map(|p| p.to_string_lossy().into_owned())
-                .collect(),
+            not_included: lossy(&c.not_included),
+            open_to_others: lossy(&c.open_to_others),
         }),
     }
+}
+
+fn lossy(paths: &[std::path::PathBuf]) -> Vec<String> {
+    paths
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect()
 }
