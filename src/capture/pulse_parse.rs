@@ -7,8 +7,8 @@
 //! still reads (the `.d` files are parsed one by one). `pulse_reads.rs` therefore copies what
 //! libpulse applies of a refused file instead of including it.
 //!
-//! Booleans are read as in the C locale (libpulse also tries the locale's `YESEXPR`/`NOEXPR`;
-//! in the C locale those are `^[yY]` and `^[nN]`).
+//! Booleans: libpulse's fixed words, then the locale's `YESEXPR`/`NOEXPR` (in the C locale,
+//! which Node keeps, `^[yY]` and `^[nN]`).
 //!
 //! Threads: JS thread, once per process (`pulse_conf::disable_shm`).
 
@@ -192,13 +192,46 @@ fn include_target(name: &[u8], file: &Path) -> PathBuf {
     PathBuf::from(OsStr::from_bytes(&[dir, b"/", name].concat()))
 }
 
-/// `pa_parse_boolean` in the C locale.
+/// `pa_parse_boolean`: the fixed words, else the locale's `YESEXPR` / `NOEXPR` (`pa_match`), in
+/// this process's locale, the one libpulse parses in.
 fn boolean(v: &[u8]) -> bool {
     let words = [
         "1", "y", "t", "yes", "true", "on", "0", "n", "f", "no", "false", "off",
     ];
     words.iter().any(|w| v.eq_ignore_ascii_case(w.as_bytes()))
-        || matches!(v.first(), Some(b'y' | b'Y' | b'n' | b'N'))
+        || locale_says(true, v)
+        || locale_says(false, v)
+}
+
+#[cfg(target_os = "linux")]
+fn locale_says(yes: bool, v: &[u8]) -> bool {
+    let Ok(v) = std::ffi::CString::new(v) else {
+        return false;
+    };
+    let item = if yes { libc::YESEXPR } else { libc::NOEXPR };
+    // SAFETY: nl_langinfo returns a NUL-terminated string owned by libc, read here before any
+    // other locale call of this thread; `re` is initialised by regcomp before regexec reads it
+    // and freed once, only when regcomp succeeded.
+    unsafe {
+        let expr = libc::nl_langinfo(item);
+        if expr.is_null() || *expr == 0 {
+            return false;
+        }
+        let mut re: libc::regex_t = std::mem::zeroed();
+        if libc::regcomp(&mut re, expr, libc::REG_NOSUB | libc::REG_EXTENDED) != 0 {
+            return false;
+        }
+        let hit = libc::regexec(&re, v.as_ptr(), 0, std::ptr::null_mut(), 0) == 0;
+        libc::regfree(&mut re);
+        hit
+    }
+}
+
+/// The C locale's expressions (`^[yY]`, `^[nN]`) where libc's are not bound here.
+#[cfg(not(target_os = "linux"))]
+fn locale_says(yes: bool, v: &[u8]) -> bool {
+    let first = v.first().map(u8::to_ascii_lowercase);
+    first == Some(if yes { b'y' } else { b'n' })
 }
 
 /// `pa_atou`: decimal (leading zeros skipped) or `0x` hexadecimal, no sign, no spaces, no
