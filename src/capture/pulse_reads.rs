@@ -3,8 +3,8 @@
 //! memory off. Read from libpulse's source (`pa_open_config_file` in `pulsecore/core-util.c`,
 //! `pa_get_home_dir` in `pulse/util.c`, `pa_config_parse` and `parse_line` in
 //! `pulsecore/conf-parser.c`, tag v16.1) and checked with strace (parecord, pactl and a pcmtap
-//! capture open these files in this order). The `.d` order assumes the C locale (libpulse sorts
-//! with `alphasort`, that is `strcoll`; Node does not set a locale).
+//! capture open these files in this order). The `.d` order and booleans follow this process's
+//! locale as libpulse's do (Node sets none: the C locale).
 //!
 //! Threads: JS thread, once per process (`pulse_conf::disable_shm`).
 
@@ -26,8 +26,8 @@ pub struct LibpulseReads {
     /// not even the system's file). A directory "opens" too: libpulse reads nothing from it but
     /// still reads its `.d` files.
     pub main: Option<PathBuf>,
-    /// `<main>.d/*.conf` (any entry whose name ends in `.conf`), sorted by bytes (libpulse's
-    /// `alphasort` in the C locale), each parsed on its own after the main file.
+    /// `<main>.d/*.conf` (any entry whose name ends in `.conf`), in `alphasort` order (by bytes in
+    /// the C locale), each parsed on its own after the main file.
     pub dot_d: Vec<PathBuf>,
 }
 
@@ -76,11 +76,22 @@ pub fn libpulse_reads(env: &dyn Fn(&str) -> Option<OsString>, cwd: Option<&Path>
         .filter(|e| e.file_name().as_bytes().ends_with(b".conf"))
         .map(|e| e.path())
         .collect();
-    dot_d.sort_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
+    dot_d.sort_by(|a, b| alphasort(a, b));
     LibpulseReads {
         main: Some(main),
         dot_d,
     }
+}
+
+/// `alphasort` of two entries of one directory: `strcoll` of their names, in this process's
+/// locale (byte order in the C locale, which Node keeps).
+fn alphasort(a: &Path, b: &Path) -> std::cmp::Ordering {
+    let name = |p: &Path| {
+        std::ffi::CString::new(p.file_name().unwrap_or_default().as_bytes()).unwrap_or_default()
+    };
+    let (a, b) = (name(a), name(b));
+    // SAFETY: both are NUL-terminated strings that live across the call.
+    unsafe { libc::strcoll(a.as_ptr(), b.as_ptr()) }.cmp(&0)
 }
 
 /// `open(O_RDONLY)` as libpulse's `fopen`, without waiting on a FIFO.
