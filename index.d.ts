@@ -210,8 +210,8 @@ export interface PulseConfigStats {
    */
   notIncluded: string[]
   /**
-   * Files libpulse reads (and pcmtap's configuration includes, as libpulse would) that another
-   * user can create, replace or write: the file, or a directory on its path, is theirs or
+   * Files libpulse reads (and pcmtap's configuration includes, as libpulse would), or your
+   * `PULSE_CLIENTCONFIG` (`'user'`), that another user can create, replace or write: the file, or a directory on its path, is theirs or
    * writable by them, as for root with a user's `HOME` after `sudo -E`. That user then chooses
    * the server and the cookie file libpulse opens, with pcmtap as without it (warning
    * `PCMTAP_PULSE_CONFIG`). Usually empty.

@@ -62,8 +62,15 @@ fn setup(env: &dyn Fn(&str) -> Option<OsString>) -> (PulseConfig, Option<OsStrin
         not_included,
         open_to_others: Vec::new(),
     };
-    if env(CONFIG_ENV).is_some() {
-        return (config(PulseSetup::User, None, Vec::new()), None);
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let euid = unsafe { libc::geteuid() };
+    if let Some(mine) = env(CONFIG_ENV) {
+        let mut c = config(PulseSetup::User, None, Vec::new());
+        let mine = PathBuf::from(mine);
+        if mine.is_absolute() && path_open_to_others(&mine, euid) {
+            c.open_to_others.push(mine);
+        }
+        return (c, None);
     }
     if env(KEEP_SHM_ENV).is_some_and(|v| v == "1") {
         return (config(PulseSetup::OptedOut, None, Vec::new()), None);
@@ -83,8 +90,6 @@ fn setup(env: &dyn Fn(&str) -> Option<OsString>) -> (PulseConfig, Option<OsStrin
         // libpulse's own files are read then, the left-out ones included.
         Err(why) => (config(PulseSetup::Unavailable, Some(why), Vec::new()), None),
     };
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let euid = unsafe { libc::geteuid() };
     let dot_d_dir = reads.main.as_ref().map(|m| {
         let mut d = m.clone().into_os_string();
         d.push(".d");

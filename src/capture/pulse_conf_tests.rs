@@ -177,3 +177,23 @@ fn a_pulse_clientconfig_of_the_user_or_pcmtap_pulse_shm_1_leaves_the_environment
     assert_eq!((c.setup, v), (PulseSetup::OptedOut, None));
     assert_eq!(c.warning(), None);
 }
+
+#[test]
+fn a_pulse_clientconfig_others_can_change_is_used_as_is_and_reported() {
+    let d = std::env::temp_dir().join(format!("pcmtap-conf-test-{}-mine", std::process::id()));
+    let _ = fs::remove_dir_all(&d);
+    fs::create_dir_all(&d).unwrap();
+    let mine = d.join("mine.conf");
+    fs::write(&mine, "").unwrap();
+    let env = env_of(vec![("PULSE_CLIENTCONFIG", mine.clone().into())]);
+    assert!(setup(&env).0.open_to_others.is_empty());
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&mine, fs::Permissions::from_mode(0o666)).unwrap();
+    let (c, v) = setup(&env);
+    assert_eq!(
+        (c.setup, v, c.open_to_others.clone()),
+        (PulseSetup::User, None, vec![mine])
+    );
+    assert!(c.warning().unwrap().contains("another user can change"));
+    fs::remove_dir_all(&d).unwrap();
+}

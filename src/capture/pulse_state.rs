@@ -59,8 +59,8 @@ pub struct PulseConfig {
     /// `#` or `;` in the path, whitespace at its end, longer than a line): their settings do not
     /// apply to pcmtap's connections.
     pub not_included: Vec<PathBuf>,
-    /// Files libpulse reads (and pcmtap's configuration includes, as libpulse would) that
-    /// another user can create, replace or write: that user steers libpulse's connections, with
+    /// Files libpulse reads (and pcmtap's configuration includes, as libpulse would), or the
+    /// user's `PULSE_CLIENTCONFIG`, that another user can create, replace or write: that user steers libpulse's connections, with
     /// pcmtap or without it (root with a user's `HOME` after `sudo -E`).
     pub open_to_others: Vec<PathBuf>,
 }
