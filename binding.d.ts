@@ -156,6 +156,14 @@ export interface NativePoolStats {
   hitRate: number
 }
 
+/** What pcmtap did about libpulse's client configuration in this process. */
+export interface NativePulseConfigStats {
+  setup: string
+  reason?: string
+  notIncluded: Array<string>
+  openToOthers: Array<string>
+}
+
 /** `reconnect` as `lib/options.js` normalized it (absent: off). */
 export interface NativeReconnectOptions {
   /** Milliseconds before the first attempt after a loss, 10 ..= 60000. */
@@ -175,6 +183,8 @@ export interface NativeStats {
   audio: NativeAudioStats
   /** The device config actually opened (device sources, once started). */
   device?: NativeDeviceStats
+  /** Process-wide: present once a capture through the ALSA `pulse` plugin was opened. */
+  pulseConfig?: NativePulseConfigStats
 }
 
 export interface NativeSyntheticOptions {

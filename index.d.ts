@@ -185,6 +185,40 @@ export interface AudioStats {
   gapFrames: number
 }
 
+/**
+ * What pcmtap did about libpulse's client configuration for the ALSA `pulse` plugin's
+ * connections (process-wide; README "Device capture"). A setup that could not be made safely,
+ * or user files left out, also come as one process warning with code `'PCMTAP_PULSE_CONFIG'`.
+ */
+export interface PulseConfigStats {
+  /**
+   * `'memfd'`: shared memory off through a sealed in-memory file
+   * (`PULSE_CLIENTCONFIG=/proc/self/fd/N`, inherited by child processes);
+   * `'file'`: the same through a file in a directory only root and this user can change (no
+   * memfd or `/proc` here); `'user'`: your `PULSE_CLIENTCONFIG`, used as is;
+   * `'opted-out'`: `PCMTAP_PULSE_SHM=1`; `'unavailable'`: no safe place for pcmtap's
+   * configuration, so libpulse reads its own files and shared memory stays on (a server death
+   * can then hang the capture thread; warning `PCMTAP_PULSE_CONFIG`).
+   */
+  setup: 'memfd' | 'file' | 'user' | 'opted-out' | 'unavailable'
+  /** Why the safe setup could not be made (`'unavailable'` only). */
+  reason?: string
+  /**
+   * Files libpulse would read that no configuration line can name (a newline, `#` or `;` in the
+   * path, whitespace at its end, longer than 4085 bytes): their settings do not apply to
+   * pcmtap's connections (warning `PCMTAP_PULSE_CONFIG`). Usually empty.
+   */
+  notIncluded: string[]
+  /**
+   * Files libpulse reads (and pcmtap's configuration includes, as libpulse would), or your
+   * `PULSE_CLIENTCONFIG` (`'user'`), that another user can create, replace or write: the file, or a directory on its path, is theirs or
+   * writable by them, as for root with a user's `HOME` after `sudo -E`. That user then chooses
+   * the server and the cookie file libpulse opens, with pcmtap as without it (warning
+   * `PCMTAP_PULSE_CONFIG`). Usually empty.
+   */
+  openToOthers: string[]
+}
+
 export interface CaptureStats {
   /** What new packets get: `'external'`, or `'copy'` when asked for or when external Buffers were refused. */
   mode: 'external' | 'copy'
@@ -196,6 +230,8 @@ export interface CaptureStats {
   audio: AudioStats
   /** Present once a device source has started. */
   device?: DeviceStats
+  /** Present once a capture through the ALSA `pulse` plugin (the default device on a sound server) was opened in this process. */
+  pulseConfig?: PulseConfigStats
 }
 
 /** Stable `err.code` values raised by pcmtap itself. */

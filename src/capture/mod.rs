@@ -7,6 +7,7 @@ mod devices;
 mod hosts;
 mod link;
 mod loss;
+mod pulse_state;
 mod reconnect;
 mod resolve;
 mod stream;
@@ -46,10 +47,32 @@ mod pulse_conf;
     target_os = "freebsd",
     target_os = "netbsd"
 ))]
+mod pulse_parse;
+#[cfg(any(
+    target_os = "linux",
+    target_os = "dragonfly",
+    target_os = "freebsd",
+    target_os = "netbsd"
+))]
+mod pulse_reads;
+#[cfg(any(
+    target_os = "linux",
+    target_os = "dragonfly",
+    target_os = "freebsd",
+    target_os = "netbsd"
+))]
+mod pulse_store;
+#[cfg(any(
+    target_os = "linux",
+    target_os = "dragonfly",
+    target_os = "freebsd",
+    target_os = "netbsd"
+))]
 mod server;
 
 pub use devices::{default_device, list, ConfigInfo, DeviceInfo, DeviceSpec};
 pub use hosts::{compiled_hosts, default_host_name};
 pub use link::ReconnectPolicy;
+pub use pulse_state::{pulse_config, WARNING_CODE};
 pub use reconnect::ReconnectingDevice;
 pub use stream::{DeviceConfig, DeviceSource, OpenedDevice};

@@ -24,6 +24,7 @@ use super::errors::{closed, invalid_arg, to_js};
 use super::options::{parse, NativeOptions};
 use super::raw;
 use super::stats::{snapshot, NativeStats};
+use super::warnings;
 use crate::core::{Counters, Notified, Pipeline};
 use crate::session::Session;
 
@@ -77,7 +78,7 @@ impl NativeCapture {
     /// Starts producing; `on_ready` is called (with no arguments) whenever packets wait.
     /// False if it was already running.
     #[napi]
-    pub fn start(&mut self, on_ready: Function<(), ()>) -> napi::Result<bool> {
+    pub fn start(&mut self, env: Env, on_ready: Function<(), ()>) -> napi::Result<bool> {
         let session = self.session.as_mut().ok_or_else(closed)?;
         if session.is_running() {
             return Ok(false);
@@ -88,7 +89,9 @@ impl NativeCapture {
             Status::Closing => Notified::Closed,
             _ => Notified::Failed,
         };
-        session.start(notify).map_err(to_js)
+        let started = session.start(notify);
+        warnings::pulse_config_once(&env);
+        started.map_err(to_js)
     }
 
     /// Stops producing. Packets already queued stay queued for `drain()`. False if not running.

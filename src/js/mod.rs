@@ -7,3 +7,4 @@ mod errors;
 mod options;
 mod raw;
 mod stats;
+mod warnings;

@@ -4,7 +4,7 @@
 
 use napi_derive::napi;
 
-use crate::capture::OpenedDevice;
+use crate::capture::{pulse_config, OpenedDevice};
 use crate::core::{Counters, Pipeline};
 
 #[napi(object)]
@@ -54,6 +54,15 @@ pub struct NativeDeviceStats {
     pub resampling: bool,
 }
 
+/// What pcmtap did about libpulse's client configuration in this process.
+#[napi(object)]
+pub struct NativePulseConfigStats {
+    pub setup: String,
+    pub reason: Option<String>,
+    pub not_included: Vec<String>,
+    pub open_to_others: Vec<String>,
+}
+
 #[napi(object)]
 pub struct NativeStats {
     pub mode: String,
@@ -64,6 +73,8 @@ pub struct NativeStats {
     pub audio: NativeAudioStats,
     /// The device config actually opened (device sources, once started).
     pub device: Option<NativeDeviceStats>,
+    /// Process-wide: present once a capture through the ALSA `pulse` plugin was opened.
+    pub pulse_config: Option<NativePulseConfigStats>,
 }
 
 pub fn snapshot(
@@ -124,5 +135,18 @@ pub fn snapshot(
             passthrough: d.passthrough,
             resampling: d.resampling,
         }),
+        pulse_config: pulse_config().map(|c| NativePulseConfigStats {
+            setup: c.setup.name().to_string(),
+            reason: c.reason.clone(),
+            not_included: lossy(&c.not_included),
+            open_to_others: lossy(&c.open_to_others),
+        }),
     }
+}
+
+fn lossy(paths: &[std::path::PathBuf]) -> Vec<String> {
+    paths
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect()
 }
