@@ -43,6 +43,16 @@ wait_for() {
   return 1
 }
 
+# Loads a 48 kHz stereo null sink NAME (extra module arguments after it) unless a sink or
+# source of that name is there already.
+load_null() {
+  local name=$1
+  shift
+  local args="sink_name=$name rate=48000 channels=2 $*"
+  wait_for "{ pactl list short sinks; pactl list short sources; } 2>/dev/null | cut -f2 | grep -qx '$name' ||
+    pactl load-module module-null-sink $args >/dev/null 2>&1"
+}
+
 stop() {
   local p list
   list=$(pids) || return 0
@@ -83,14 +93,14 @@ LUA
     stop
     return 1
   fi
-  pactl load-module module-null-sink sink_name=pcmtap_test rate=48000 channels=2 >/dev/null
-  pactl load-module module-null-sink sink_name=pcmtap_pin rate=48000 channels=2 \
-    media.class=Audio/Source/Virtual >/dev/null
+  # A server still starting (wireplumber not yet linked up, a loaded machine) may refuse a
+  # module or a default ("Failure: Not supported"): each step is tried again until it holds.
+  load_null pcmtap_test || { say "no null sink"; stop; return 1; }
+  load_null pcmtap_pin media.class=Audio/Source/Virtual || { say "no pcmtap_pin source"; stop; return 1; }
   wait_for "pactl list short sources | grep -q pcmtap_test.monitor" || { say "no null sink"; stop; return 1; }
-  pactl set-default-sink pcmtap_test
-  pactl set-default-source pcmtap_test.monitor
   # wireplumber applies a configured default asynchronously: ready once the server says so.
-  wait_for '[[ $(pactl get-default-source) == pcmtap_test.monitor && $(pactl get-default-sink) == pcmtap_test ]]' ||
+  wait_for 'pactl set-default-sink pcmtap_test 2>/dev/null && pactl set-default-source pcmtap_test.monitor 2>/dev/null &&
+    [[ $(pactl get-default-source) == pcmtap_test.monitor && $(pactl get-default-sink) == pcmtap_test ]]' ||
     { say "the defaults did not apply"; stop; return 1; }
   env_lines
 }

@@ -308,6 +308,6 @@ SCENARIOS[scenario]().then(
   },
   (e) => {
     console.error(e)
-    process.exitCode = 1
+    process.exit(1) // now: a capture left open would keep the process alive until the timeout
   },
 )
