@@ -100,10 +100,9 @@ pub fn describe(message: &str) -> Cow<'_, str> {
         if let Some((_, len)) = leading_int(rest) {
             let tail = &rest[len..];
             let fm = " (FormatMessageW() returned error ";
-            let end = if tail.starts_with(fm) {
-                tail[fm.len()..].find(')').map(|i| fm.len() + i + 1)
-            } else {
-                Some(0)
+            let end = match tail.strip_prefix(fm) {
+                Some(after) => after.find(')').map(|i| fm.len() + i + 1),
+                None => Some(0),
             };
             if let Some(end) = end {
                 let stop = start + "OS Error ".len() + len + end;
