@@ -11,7 +11,8 @@
 # in $PCMTAP_WINE_DIR (default target/wine, ~700 MB; `cargo clean` removes it).
 #
 # Environment: PULSE_SERVER / PULSE_COOKIE pass through, so Wine's winepulse driver, and so
-# WASAPI, reaches the caller's sound server (the test server: scripts/audio-server.sh env).
+# WASAPI, reaches the caller's sound server; unset, they are the test server's when it runs
+# (scripts/audio-server.sh status / env, for $PCMTAP_AUDIO_DIR).
 # NAPI_RS_NATIVE_LIBRARY_PATH points the generated loader at pcmtap.win32-x64-gnu.node (official
 # node.exe is an MSVC build, so the loader would look for the -msvc name). WINEDEBUG=-all and
 # WINEDLLOVERRIDES="mscoree,mshtml=" keep Wine quiet and stop it offering Mono and Gecko.
@@ -90,6 +91,10 @@ build_shim
 init_prefix
 flock -u 9
 exec 9>&-
+
+if [[ -z ${PULSE_SERVER:-} ]] && bash "$ROOT/scripts/audio-server.sh" status 2>/dev/null; then
+  eval "$(bash "$ROOT/scripts/audio-server.sh" env)"
+fi
 
 ADDON=$ROOT/pcmtap.win32-x64-gnu.node
 if [[ -f $ADDON ]]; then

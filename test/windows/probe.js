@@ -6,7 +6,7 @@
 // at exit). JS thread only. Not a test file itself.
 //
 //   probe.js '{"op":"list"}'                       hosts(), listDevices({ all }), defaultDevice(), twice
-//   probe.js '{"op":"open-each"}'                  every listed input opened alone for 0.5 s
+//   probe.js '{"op":"open-each"}'                  every listed device opened alone for 0.5 s
 //   probe.js '{"op":"capture","options":{...},"ms":2000,"log":"/tmp/x","until":"reconnect"}'
 const fs = require('node:fs')
 const path = require('node:path')
@@ -78,12 +78,12 @@ async function capture(options, { ms = 2000, until = null, maxMs = 30_000 } = {}
 
 async function main() {
   if (job.op === 'list') {
-    const once = () => ({ hosts: pcmtap.hosts(), devices: pcmtap.listDevices({ all: true }), default: pcmtap.defaultDevice() })
+    const once = () => ({ hosts: pcmtap.hosts(), devices: pcmtap.listDevices({ all: true }), listed: pcmtap.listDevices(), default: pcmtap.defaultDevice() })
     return { first: once(), second: once() }
   }
   if (job.op === 'open-each') {
     const out = []
-    for (const d of pcmtap.listDevices().filter((x) => x.kind !== 'output')) {
+    for (const d of pcmtap.listDevices()) {
       const r = await capture({ device: d.id }, { ms: 500 })
       out.push({ id: d.id, name: d.name, packets: r.packets, startError: r.startError, errors: (r.events || []).filter((e) => e.type === 'error') })
     }
