@@ -22,7 +22,8 @@ pub enum SourceConfig {
 
 enum Source {
     Synthetic(SyntheticSource),
-    Device(DeviceSource),
+    /// Boxed: cpal's WASAPI stream makes it ~270 bytes on Windows (once per start()).
+    Device(Box<DeviceSource>),
     /// A device capture with `reconnect`: its own thread owns the stream.
     Reconnecting(ReconnectingDevice),
 }
@@ -99,7 +100,7 @@ impl Session {
                 }
                 None => DeviceSource::start(cfg, p, relay.thread(), None).map(|d| {
                     self.opened = Some(d.opened.clone());
-                    Source::Device(d)
+                    Source::Device(Box::new(d))
                 }),
             },
         };

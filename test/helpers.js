@@ -19,12 +19,14 @@ function runChild(code, { args = [], env = {}, timeout = 60_000, addressSpaceKb 
     encoding: 'utf8',
     timeout,
   })
-  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr }
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, error: r.error }
 }
 
-/** A message for assertions on a child: both streams, so a failure explains itself. */
+/** A message for assertions on a child: both streams (and why it could not run, if it could
+ * not), so a failure explains itself. */
 function childReport(r) {
-  return `status=${r.status} signal=${r.signal}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`
+  const error = r.error ? ` error=${r.error.code || ''} ${r.error.message}` : ''
+  return `status=${r.status} signal=${r.signal}${error}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`
 }
 
 /** Registers `cap` to be closed when test `t` ends, whatever its outcome, and returns it. A

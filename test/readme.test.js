@@ -20,6 +20,7 @@ const server = ensureAudioServer()
 const RUN_ELSEWHERE = new Map([
   ['npm install && npm run demo\nnpm test', '.ci/run runs the quick start in a clean clone'],
   ['npm install pcmtap', 'test/install.test.js installs the packed tarballs into an empty app'],
+  ['npm run test:windows', '.ci/run runs it (Wine and the Windows build)'],
 ])
 
 function blocks() {

@@ -76,7 +76,8 @@ pub fn config_of(c: cpal::SupportedStreamConfig) -> ConfigInfo {
     }
 }
 
-/// Hosts without a server in front (WASAPI, CoreAudio, JACK): every device, as cpal lists it.
+/// Hosts without a server in front (WASAPI, CoreAudio, JACK): every device, as cpal lists it
+/// (outputs visible with `all` only).
 pub fn generic_entries(h: &cpal::Host) -> Result<Vec<Entry>, Error> {
     let default_in = h.default_input_device().and_then(|d| d.id().ok());
     let devices = h
@@ -106,7 +107,10 @@ pub fn generic_entries(h: &cpal::Host) -> Result<Vec<Entry>, Error> {
                     default_config: config.ok().map(config_of),
                 },
                 key: cpal_id.id().to_string(),
-                visible: true,
+                // An output cannot be captured as such (what it plays is `loopback: true`):
+                // listed with `all` only, as the server sinks on Linux, so that every id
+                // listed by default opens as `device`.
+                visible: !output,
                 cpal_id,
             })
         })

@@ -78,7 +78,22 @@ pub fn is_transient(e: &cpal::Error) -> bool {
     )
 }
 
-/// A pcmtap error from a cpal one, keeping the host's message.
+/// A pcmtap error from a cpal one, keeping the host's message (on Windows with its HRESULT
+/// named: `hresult.rs`).
 pub fn convert_error(e: &cpal::Error, opening: bool, context: &str) -> Error {
+    #[cfg(windows)]
+    {
+        let message = e.to_string();
+        let kind = match super::hresult::code_of(&message) {
+            // cpal leaves it generic; on Windows 10/11 it is also the microphone privacy switch.
+            Some(super::hresult::E_ACCESSDENIED) => ErrorKind::PermissionDenied,
+            _ => map_error(e, opening),
+        };
+        Error::new(
+            kind,
+            format!("{context}: {}", super::hresult::describe(&message)),
+        )
+    }
+    #[cfg(not(windows))]
     Error::new(map_error(e, opening), format!("{context}: {e}"))
 }

@@ -5,6 +5,9 @@
 mod callback;
 mod devices;
 mod hosts;
+// HRESULT names for Windows messages (plain strings: unit-tested on every platform).
+#[cfg(any(windows, test))]
+mod hresult;
 mod link;
 mod loss;
 mod pulse_state;

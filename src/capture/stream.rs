@@ -212,7 +212,14 @@ impl DeviceSource {
                 err_cb,
                 Some(Duration::from_secs(5)),
             )
-            .map_err(|e| convert_error(&e, true, &format!("cannot open '{id}'")))?;
+            .map_err(|e| {
+                let context = if output_loopback {
+                    format!("loopback: true: this host cannot capture what '{id}' plays")
+                } else {
+                    format!("cannot open '{id}'")
+                };
+                convert_error(&e, true, &context)
+            })?;
         pipeline
             .last_data_ns
             .store(pipeline.now_ns(), Ordering::Release);

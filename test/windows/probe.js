@@ -1,0 +1,102 @@
+'use strict'
+// The Windows side of test/windows/*.test.js: runs under Windows node.exe (scripts/wine-node.sh),
+// does one thing with pcmtap's WASAPI host and prints `RESULT <json>` as its last line. The Linux
+// side drives the sound server meanwhile; it follows progress in the `log` file, where each
+// event is appended as a JSON line the moment it happens (node.exe's stdout reaches Linux only
+// at exit). JS thread only. Not a test file itself.
+//
+//   probe.js '{"op":"list"}'                       hosts(), listDevices({ all }), defaultDevice(), twice
+//   probe.js '{"op":"open-each"}'                  every listed device opened alone for 0.5 s
+//   probe.js '{"op":"capture","options":{...},"ms":2000,"log":"/tmp/x","until":"reconnect"}'
+const fs = require('node:fs')
+const path = require('node:path')
+const pcmtap = require(path.join(__dirname, '..', '..'))
+const { analyze } = require('../signal')
+
+const job = JSON.parse(process.argv[2])
+const log = (event) => {
+  if (job.log) fs.appendFileSync(job.log, JSON.stringify({ ...event, at: Date.now() }) + '\n')
+}
+const errorInfo = (e) => e && { name: e.name, code: e.code, message: e.message, cause: e.cause === undefined ? undefined : String(e.cause && e.cause.message !== undefined ? e.cause.message : e.cause) }
+
+/** Captures with `options` for `ms` (or until the event `until`, then 1 s more); channel 0 as floats. */
+async function capture(options, { ms = 2000, until = null, maxMs = 30_000 } = {}) {
+  const cap = new pcmtap.Capture({ sampleRate: 48000, channels: 2, format: 's16', ...options })
+  const ch = options.channels ?? 2
+  const chunks = { before: [], after: [] }
+  let phase = 'before'
+  let packets = 0
+  let frames = 0
+  let discontinuities = 0
+  const events = []
+  const note = (type, extra = {}) => {
+    events.push({ type, at: Date.now(), ...extra })
+    log({ type, ...extra })
+  }
+  cap.on('data', (buf, info) => {
+    if (packets === 0) note('first-data')
+    packets++
+    frames += info.frames
+    if (info.discontinuity) discontinuities++
+    const v = options.format === 'f32'
+      ? new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length))
+      : Float32Array.from(new Int16Array(buf.buffer, buf.byteOffset, buf.length / 2), (x) => x / 32768)
+    const mono = new Float32Array(v.length / ch)
+    for (let i = 0; i < mono.length; i++) mono[i] = v[i * ch]
+    chunks[phase].push(mono)
+    cap.release(buf)
+  })
+  let done
+  const finished = new Promise((r) => (done = r))
+  for (const type of ['error', 'disconnect']) cap.on(type, (e) => { note(type, errorInfo(e)); if (until === type) setTimeout(done, 1000) })
+  cap.on('reconnect', (info) => { phase = 'after'; note('reconnect', { info }); if (until === 'reconnect') setTimeout(done, 1000) })
+  cap.on('stop', () => { note('stop'); if (until !== 'reconnect') done() })
+  const t0 = Date.now()
+  try {
+    await cap.start()
+  } catch (e) {
+    return { startError: errorInfo(e) }
+  }
+  const started = Date.now()
+  note('started')
+  let timer
+  await Promise.race([finished, new Promise((r) => (timer = setTimeout(r, until ? maxMs : ms)))])
+  clearTimeout(timer)
+  const stats = cap.stats()
+  await cap.close()
+  const join = (list) => {
+    const all = new Float32Array(list.reduce((n, c) => n + c.length, 0))
+    let at = 0
+    for (const c of list) (all.set(c, at), (at += c.length))
+    return all
+  }
+  const rate = options.sampleRate ?? 48000
+  const seconds = (Date.now() - started) / 1000
+  const signal = (list) => (list.length ? analyze(join(list), rate) : null)
+  return { startMs: started - t0, seconds, packets, frames, discontinuities, events, stats, before: signal(chunks.before), after: signal(chunks.after) }
+}
+
+async function main() {
+  if (job.op === 'list') {
+    const once = () => ({ hosts: pcmtap.hosts(), devices: pcmtap.listDevices({ all: true }), listed: pcmtap.listDevices(), default: pcmtap.defaultDevice() })
+    return { first: once(), second: once() }
+  }
+  if (job.op === 'open-each') {
+    const out = []
+    for (const d of pcmtap.listDevices()) {
+      const r = await capture({ device: d.id }, { ms: 500 })
+      out.push({ id: d.id, name: d.name, packets: r.packets, startError: r.startError, errors: (r.events || []).filter((e) => e.type === 'error') })
+    }
+    return out
+  }
+  if (job.op === 'capture') return capture(job.options || {}, job)
+  throw new Error(`unknown op ${job.op}`)
+}
+
+main().then(
+  (r) => console.log(`RESULT ${JSON.stringify(r)}`),
+  (e) => {
+    console.log(`RESULT ${JSON.stringify({ thrown: errorInfo(e), stack: e.stack })}`)
+    process.exitCode = 1
+  },
+)
