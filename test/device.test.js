@@ -8,7 +8,7 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { ensureAudioServer, tone, unloadModule, play, skipReason, pactlState, serverMode } = require('./audio-server')
-const { analyze, sineFit, writeWav, noiseFixture, align } = require('./signal')
+const { analyze, firstChannel, sineFit, writeWav, noiseFixture, align } = require('./signal')
 
 const server = ensureAudioServer()
 
@@ -26,11 +26,7 @@ async function capture(options, seconds, { onStart } = {}) {
     if (first === null) first = performance.now()
     frames += info.frames
     if (info.discontinuity) discontinuities++
-    const v = options.format === 'f32'
-      ? new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length))
-      : Float32Array.from(new Int16Array(buf.buffer, buf.byteOffset, buf.length / 2), (x) => x / 32768)
-    const mono = new Float32Array(v.length / ch)
-    for (let i = 0; i < mono.length; i++) mono[i] = v[i * ch]
+    const mono = firstChannel(buf, options.format, ch)
     chunks.push(mono)
     cap.release(buf)
   })

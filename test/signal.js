@@ -81,4 +81,14 @@ function align(capture, fixture) {
   return best
 }
 
-module.exports = { analyze, sineFit, noiseFixture, writeWav, align }
+/** The first of `channels` channels of a packet as floats in [-1, 1) (`format` 's16' or 'f32'). */
+function firstChannel(buf, format, channels) {
+  const v = format === 'f32'
+    ? new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length))
+    : Float32Array.from(new Int16Array(buf.buffer, buf.byteOffset, buf.length / 2), (x) => x / 32768)
+  const mono = new Float32Array(v.length / channels)
+  for (let i = 0; i < mono.length; i++) mono[i] = v[i * channels]
+  return mono
+}
+
+module.exports = { firstChannel, analyze, sineFit, noiseFixture, writeWav, align }

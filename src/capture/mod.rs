@@ -37,41 +37,21 @@ mod stream;
     path = "other.rs"
 )]
 mod platform;
-#[cfg(any(
-    target_os = "linux",
-    target_os = "dragonfly",
-    target_os = "freebsd",
-    target_os = "netbsd"
-))]
-mod pulse_conf;
-#[cfg(any(
-    target_os = "linux",
-    target_os = "dragonfly",
-    target_os = "freebsd",
-    target_os = "netbsd"
-))]
-mod pulse_parse;
-#[cfg(any(
-    target_os = "linux",
-    target_os = "dragonfly",
-    target_os = "freebsd",
-    target_os = "netbsd"
-))]
-mod pulse_reads;
-#[cfg(any(
-    target_os = "linux",
-    target_os = "dragonfly",
-    target_os = "freebsd",
-    target_os = "netbsd"
-))]
-mod pulse_store;
-#[cfg(any(
-    target_os = "linux",
-    target_os = "dragonfly",
-    target_os = "freebsd",
-    target_os = "netbsd"
-))]
-mod server;
+/// Declares the modules of the PulseAudio/PipeWire server path, compiled where ALSA is.
+macro_rules! server_modules {
+    ($($m:ident),*) => {
+        $(
+            #[cfg(any(
+                target_os = "linux",
+                target_os = "dragonfly",
+                target_os = "freebsd",
+                target_os = "netbsd"
+            ))]
+            mod $m;
+        )*
+    };
+}
+server_modules!(pulse_conf, pulse_parse, pulse_reads, pulse_store, server);
 
 pub use devices::{default_device, list, ConfigInfo, DeviceInfo, DeviceSpec};
 pub use hosts::{compiled_hosts, default_host_name};

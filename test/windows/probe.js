@@ -11,7 +11,7 @@
 const fs = require('node:fs')
 const path = require('node:path')
 const pcmtap = require(path.join(__dirname, '..', '..'))
-const { analyze } = require('../signal')
+const { analyze, firstChannel } = require('../signal')
 
 const job = JSON.parse(process.argv[2])
 const log = (event) => {
@@ -38,11 +38,7 @@ async function capture(options, { ms = 2000, until = null, maxMs = 30_000 } = {}
     packets++
     frames += info.frames
     if (info.discontinuity) discontinuities++
-    const v = options.format === 'f32'
-      ? new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length))
-      : Float32Array.from(new Int16Array(buf.buffer, buf.byteOffset, buf.length / 2), (x) => x / 32768)
-    const mono = new Float32Array(v.length / ch)
-    for (let i = 0; i < mono.length; i++) mono[i] = v[i * ch]
+    const mono = firstChannel(buf, options.format, ch)
     chunks[phase].push(mono)
     cap.release(buf)
   })

@@ -6,17 +6,9 @@
 // stream only goes quiet), so what ends it here is pcmtap's stall rule (README "Windows").
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { ensureAudioServer, skipReason, tone, unloadModule } = require('../audio-server')
-const { probe, audioServer } = require('./wine')
+const { tone, unloadModule } = require('../audio-server')
+const { ready, probe, audioServer } = require('./wine')
 
-const server = ensureAudioServer()
-
-async function ready(t) {
-  const srv = await server
-  if (srv.ok) return true
-  t.skip(skipReason(srv))
-  return false
-}
 
 /** Stops the server (SIGTERM, then waits until it is gone); resolves the wall time (ms) the stop
  * began: the capture may hear of it before the server's process has exited. */

@@ -9,17 +9,9 @@ const assert = require('node:assert/strict')
 const { spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
-const { ensureAudioServer, skipReason, tone, unloadModule, pactlState } = require('../audio-server')
-const { probeResult, wineNode, work, ROOT } = require('./wine')
+const { tone, unloadModule, pactlState } = require('../audio-server')
+const { ready, probeResult, wineNode, work, ROOT } = require('./wine')
 
-const server = ensureAudioServer()
-
-async function ready(t) {
-  const srv = await server
-  if (srv.ok) return true
-  t.skip(skipReason(srv))
-  return false
-}
 
 test('hosts() is wasapi; listDevices() shows the server as WASAPI does, ids stable across calls and processes', async (t) => {
   if (!(await ready(t))) return

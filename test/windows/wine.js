@@ -69,4 +69,14 @@ function audioServer(cmd) {
   })
 }
 
-module.exports = { wineNode, probe, probeResult, audioServer, work, ROOT }
+/** Whether the test server runs (started once per file); skips test `t` with the reason if not. */
+let server = null
+async function ready(t) {
+  server ??= require('../audio-server').ensureAudioServer()
+  const srv = await server
+  if (srv.ok) return true
+  t.skip(require('../audio-server').skipReason(srv))
+  return false
+}
+
+module.exports = { ready, wineNode, probe, probeResult, audioServer, work, ROOT }
