@@ -49,7 +49,11 @@ for (const source of ['paced', 'unpaced', 'device']) {
     assert.equal(r.status, 0, report(r))
     const { base, end } = JSON.parse(r.stdout)
     t.diagnostic(`${source}: ${r.stdout.trim()}`)
-    assert.equal(end.fds, base.fds, 'open file descriptors')
+    // Under Wine (win32), /proc/self/fd is the Wine process's own: Wine opens and closes some of
+    // its descriptors by itself (measured once: 288 at the baseline, 285 at the end). A leak is
+    // growth there; on Linux, exactly the baseline.
+    if (process.platform === 'win32') assert.ok(end.fds <= base.fds, `open file descriptors: ${base.fds} -> ${end.fds}`)
+    else assert.equal(end.fds, base.fds, 'open file descriptors')
     assert.equal(end.tasks, base.tasks, 'threads')
     assert.ok(end.rss - base.rss < RSS_SLACK, `RSS grew ${end.rss - base.rss} bytes after the warm-up`)
   })
