@@ -24,14 +24,14 @@ const CHILD = path.join(__dirname, 'reconnect', 'child.js')
 const RATE = 48000
 
 /** Runs a scenario of test/reconnect/child.js against a private server; returns its RESULT. */
-function scenario(t, args, timeout = 120_000) {
+function scenario(t, args, timeout = 120_000, env = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcmtap-audio-rc-'))
   t.after(() => {
     runChild(`require('node:child_process').execFileSync('bash', [${JSON.stringify(SCRIPT)}, 'stop'])`, { env: { PCMTAP_AUDIO_DIR: dir } })
     fs.rmSync(dir, { recursive: true, force: true })
   })
   const r = runChild(`process.argv.splice(1, 0, ...${JSON.stringify([CHILD, ...args])}); require(${JSON.stringify(CHILD)})`, {
-    env: { PCMTAP_AUDIO_DIR: dir },
+    env: { PCMTAP_AUDIO_DIR: dir, ...env },
     timeout,
   })
   assert.equal(r.status, 0, childReport(r))
@@ -171,6 +171,55 @@ for (const [options, expected, message] of bad) {
       return true
     })
     assert.deepEqual(NativeCapture.poolMemory(), pools, 'no pool was allocated')
+  })
+}
+
+// Where the server is, as libpulse finds it: over TCP, or named only by client.conf (no
+// PULSE_SERVER, no XDG_RUNTIME_DIR). Before pcmtap resolved the server as libpulse does, it
+// probed a guessed socket path: a 1.2 s suspend was "the sound server went away", and a
+// reconnect capture never came back (no attempt made while the guessed path refused).
+// The 'alsa' host only: cpal's PulseAudio host reaches a Unix socket named by the environment.
+async function reachEnv(how, { runtimeDir }) {
+  // A session's runtime directory with no server in it (where pcmtap used to look), or none.
+  const XDG_RUNTIME_DIR = runtimeDir ? fs.mkdtempSync(path.join(os.tmpdir(), 'pcmtap-run-')) : undefined
+  if (how === 'tcp') {
+    const port = await new Promise((resolve) => {
+      const s = require('node:net').createServer().listen(0, '127.0.0.1', () => {
+        const p = s.address().port
+        s.close(() => resolve(p))
+      })
+    })
+    return { PCMTAP_TEST_REACH: 'tcp', PCMTAP_TEST_TCP_PORT: String(port), XDG_RUNTIME_DIR }
+  }
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'pcmtap-home-'))
+  return { PCMTAP_TEST_REACH: 'clientconf', HOME: home, PULSE_SERVER: undefined, PULSE_COOKIE: undefined, XDG_RUNTIME_DIR }
+}
+
+for (const how of ['tcp', 'clientconf']) {
+  test(`alsa, server reached ${how === 'tcp' ? 'over TCP' : 'through client.conf only'}, no XDG_RUNTIME_DIR: killed and restarted 3 times, the capture comes back each time with the tone`, async (t) => {
+    const srv = await server
+    if (!srv.ok) return t.skip(skipReason(srv))
+    const r = scenario(t, ['cycles', 'alsa', '3'], 120_000, await reachEnv(how, { runtimeDir: false }))
+    t.diagnostic(`per cycle: ${r.rounds.map((x) => `[lost ${x.lost && x.lost.ms} ms, gap ${x.back && Math.round(x.back.gapMs)} ms, reconnect ${x.back && x.back.msAfterServer} ms after the server]`).join(' ')}`)
+    assert.deepEqual(r.errors, [], 'no error: the capture survives')
+    for (const [i, x] of r.rounds.entries()) {
+      assert.ok(isTone(x.before), `cycle ${i}: the tone before the loss: ${JSON.stringify(x.before)}`)
+      assert.equal(x.lost && x.lost.code, 'DEVICE_LOST', `cycle ${i}: 'disconnect' with DEVICE_LOST`)
+      assert.ok(x.lost.ms < 1000, `cycle ${i}: 'disconnect' ${x.lost.ms} ms after the kill`)
+      assert.ok(x.back, `cycle ${i}: no 'reconnect' within 10 s of the server's return`)
+      assert.ok(isTone(x.after), `cycle ${i}: the tone after the return: ${JSON.stringify(x.after)}`)
+    }
+    assert.equal(r.log, `data${' disconnect reconnect flagged data'.repeat(3)}`)
+  })
+
+  test(`alsa, server reached ${how === 'tcp' ? 'over TCP' : 'through client.conf only'}, XDG_RUNTIME_DIR without a server: a 1.2 s suspend of the sink is no loss`, async (t) => {
+    const srv = await server
+    if (!srv.ok) return t.skip(skipReason(srv))
+    const r = scenario(t, ['suspend', 'alsa', '1200'], 60_000, await reachEnv(how, { runtimeDir: true }))
+    t.diagnostic(`log ${r.log}; gap ${r.gapFrames} frames; after ${JSON.stringify(r.after)}`)
+    assert.deepEqual(r.errors, [])
+    assert.equal(r.disconnects, 0, `the server lived: no 'disconnect' (${r.log})`)
+    assert.ok(isTone(r.before) && isTone(r.after), `the tone before and after: ${JSON.stringify([r.before, r.after])}`)
   })
 }
 

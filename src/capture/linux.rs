@@ -5,7 +5,6 @@
 //!
 //! Threads: JS thread.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use cpal::traits::{DeviceTrait, HostTrait};
@@ -14,7 +13,7 @@ use cpal::{DeviceDirection, DeviceId, HostId};
 use super::devices::{config_of, generic_entries, DeviceInfo, Entry};
 use super::hosts::convert_error;
 use super::resolve::ServerLost;
-use super::{pulse_conf, server};
+use super::{pulse_addr, pulse_conf, server};
 use crate::error::{Error, ErrorKind};
 
 pub use super::server::ServerInfo;
@@ -62,30 +61,33 @@ pub fn server_of(h: &cpal::Host) -> Result<Option<ServerInfo>, Error> {
 
 /// For a device that goes through a sound server (ALSA's `pulse` plugin: `pulse:…`, or
 /// `default` routed to it; or cpal's PulseAudio client): a probe saying whether the server went
-/// away. Turns off the plugin's shared memory first ([`pulse_conf::disable_shm`]).
+/// away, asking where that client connects ([`pulse_addr`]: libpulse's servers for the plugin,
+/// the `pulseaudio` crate's socket for cpal's client). Turns off the plugin's shared memory
+/// first ([`pulse_conf::disable_shm`]), so the server is found through pcmtap's configuration.
 pub fn server_lost(host: HostId, id: &DeviceId) -> Option<ServerLost> {
+    let env = |k: &str| std::env::var_os(k);
     #[allow(unreachable_patterns)]
-    let via_server = match host {
-        HostId::Alsa => id.id().starts_with("pulse") || id.id() == "default",
-        HostId::PulseAudio => true,
-        _ => false,
+    let addrs = match host {
+        HostId::Alsa if id.id().starts_with("pulse") || id.id() == "default" => {
+            pulse_conf::disable_shm();
+            pulse_addr::libpulse_servers(&env)
+        }
+        HostId::PulseAudio => pulse_addr::crate_server(&env).into_iter().collect(),
+        _ => return None,
     };
-    let socket = via_server.then(server::socket_path).flatten();
-    if via_server && host == HostId::Alsa {
-        pulse_conf::disable_shm();
-    }
-    socket.map(lost_probe)
+    Some(lost_probe(addrs))
 }
 
-/// A probe saying whether the sound server behind `socket` went away (`Some(DeviceLost)`).
-fn lost_probe(socket: PathBuf) -> ServerLost {
+/// A probe saying whether the sound server at `addrs` went away (`Some(DeviceLost)`): none of
+/// them accepts connections.
+fn lost_probe(addrs: Vec<pulse_addr::Addr>) -> ServerLost {
     Arc::new(move || {
-        (!server::accepts(&socket)).then(|| {
+        (!pulse_addr::any_accepts(&addrs)).then(|| {
             Error::new(
                 ErrorKind::DeviceLost,
                 format!(
-                    "the sound server went away: nothing accepts connections on {}",
-                    socket.display()
+                    "the sound server went away: nothing accepts connections at {}",
+                    pulse_addr::describe(&addrs)
                 ),
             )
         })

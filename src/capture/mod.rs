@@ -51,7 +51,14 @@ macro_rules! server_modules {
         )*
     };
 }
-server_modules!(pulse_conf, pulse_parse, pulse_reads, pulse_store, server);
+server_modules!(
+    pulse_addr,
+    pulse_conf,
+    pulse_parse,
+    pulse_reads,
+    pulse_store,
+    server
+);
 
 pub use devices::{default_device, list, ConfigInfo, DeviceInfo, DeviceSpec};
 pub use hosts::{compiled_hosts, default_host_name};

@@ -83,6 +83,57 @@ fn judge_at(file: &Path, depth: usize) -> Verdict {
     Verdict::Whole
 }
 
+/// The lines libpulse applies of `file`, in its order, `.include`s expanded: `key = value` lines
+/// (comments cut, as `parse_line` reads them) and section headers, up to a refused line.
+pub fn applied_lines(file: &Path) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    expand(judge(file), file, 0, &mut out);
+    out
+}
+
+fn expand(verdict: Verdict, file: &Path, depth: usize, out: &mut Vec<Vec<u8>>) {
+    let text = match verdict {
+        _ if depth > MAX_DEPTH => return,
+        Verdict::Unknown => return,
+        Verdict::Whole => match fs::read(file) {
+            Ok(b) => b,
+            Err(_) => return,
+        },
+        Verdict::Refused { applied, then } => {
+            expand_text(&applied, file, depth, out);
+            if let Some(v) = then {
+                expand(*v, file, depth + 1, out);
+            }
+            return;
+        }
+    };
+    expand_text(&text, file, depth, out);
+}
+
+/// Lines of a text libpulse applies whole (a file it reads to the end, or the applied part of
+/// one it refused: relative `.include`s there are already absolute).
+fn expand_text(text: &[u8], file: &Path, depth: usize, out: &mut Vec<Vec<u8>>) {
+    for raw in fgets_lines(text) {
+        match line(raw, file, depth) {
+            Line::Applied(l) if l.is_empty() => {}
+            Line::Applied(l) => match l.strip_prefix(b".include ") {
+                Some(t) => {
+                    let target = PathBuf::from(OsStr::from_bytes(strip(t)));
+                    expand(judge_at(&target, depth + 1), &target, depth + 1, out);
+                }
+                None => out.push(strip(&l).to_vec()),
+            },
+            Line::Refused(then) => {
+                if let Some(v) = then {
+                    expand(*v, file, depth + 1, out);
+                }
+                return;
+            }
+            Line::Unknown => return,
+        }
+    }
+}
+
 /// The lines `fgets` returns: up to a newline (kept), at most 4095 bytes, then cut at a NUL (the
 /// parser sees a C string).
 fn fgets_lines(mut bytes: &[u8]) -> Vec<&[u8]> {

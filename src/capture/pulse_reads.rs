@@ -66,9 +66,20 @@ pub fn libpulse_reads(env: &dyn Fn(&str) -> Option<OsString>, cwd: Option<&Path>
         let system = PathBuf::from("/etc/pulse/client.conf");
         main = open_nonblocking(&system).is_ok().then_some(system);
     }
-    let Some(main) = main else {
-        return LibpulseReads::default();
-    };
+    main.map_or_else(LibpulseReads::default, with_dot_d)
+}
+
+/// The files a libpulse context reads now: `$PULSE_CLIENTCONFIG` (pcmtap's own file once set, or
+/// the user's) with its `.d` directory, else those of [`libpulse_reads`].
+pub fn effective_reads(env: &dyn Fn(&str) -> Option<OsString>, cwd: Option<&Path>) -> LibpulseReads {
+    match env("PULSE_CLIENTCONFIG") {
+        Some(f) => with_dot_d(cwd.map_or_else(|| PathBuf::from(&f), |c| c.join(&f))),
+        None => libpulse_reads(env, cwd),
+    }
+}
+
+/// `main` and the `<main>.d/*.conf` files libpulse parses after it.
+fn with_dot_d(main: PathBuf) -> LibpulseReads {
     let mut dot_d: Vec<PathBuf> = fs::read_dir(join_like_c(main.as_os_str(), ".d"))
         .into_iter()
         .flatten()
@@ -113,7 +124,7 @@ fn join_like_c(a: &OsStr, tail: &str) -> PathBuf {
 
 /// libpulse's home directory: `$HOME`, else `$USERPROFILE`, else the passwd entry of the real
 /// uid; `None` unless absolute (an empty `HOME` is not: libpulse then reads no file at all).
-fn home_dir(env: &dyn Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
+pub fn home_dir(env: &dyn Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
     let home = env("HOME")
         .or_else(|| env("USERPROFILE"))
         .or_else(passwd_home)?;

@@ -10,8 +10,6 @@
 //!
 //! Threads: JS thread. One connection per process ([`shared_host`]).
 
-use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,6 +19,7 @@ use cpal::traits::{DeviceTrait, HostTrait};
 use cpal::DeviceDirection;
 
 use super::devices::{format_name, ConfigInfo};
+use super::pulse_addr::{self, Addr};
 use crate::error::{Error, ErrorKind};
 
 /// The waits before asking a server that accepts connections again (350 ms in all).
@@ -86,7 +85,7 @@ pub fn shared_host() -> Result<Arc<cpal::Host>, cpal::Error> {
 
 /// Whether the server's socket accepts connections (someone is there to ask again).
 fn listening() -> bool {
-    socket_path().is_some_and(|p| accepts(&p))
+    crate_socket().is_some_and(|a| a.accepts())
 }
 
 /// An answer worth keeping: the server names a default source, or has no source to name.
@@ -109,13 +108,13 @@ fn ask_settled(mut ask: impl FnMut() -> Option<ServerInfo>) -> Result<Option<Ser
             Some(ms) if up => std::thread::sleep(Duration::from_millis(*ms)),
             _ if info.is_some() || !up => return Ok(info),
             _ => {
-                let at = socket_path().unwrap_or_default();
+                let at = crate_socket().map_or_else(String::new, |a| a.to_string());
                 return Err(Error::new(
                     ErrorKind::HostUnavailable,
                     format!(
                         "the sound server at {} accepts connections but does not answer \
                          (asked {} times in {} ms)",
-                        at.display(),
+                        at,
                         RETRY_WAITS_MS.len() + 1,
                         RETRY_WAITS_MS.iter().sum::<u64>()
                     ),
@@ -174,20 +173,7 @@ fn ask(host: &cpal::Host) -> Option<ServerInfo> {
     })
 }
 
-/// The server's socket, as libpulse finds it: `PULSE_SERVER` (`unix:` entries), else
-/// `$XDG_RUNTIME_DIR/pulse/native`.
-pub fn socket_path() -> Option<PathBuf> {
-    let from_env = std::env::var("PULSE_SERVER").ok().and_then(|s| {
-        s.split_whitespace()
-            .find_map(|e| e.strip_prefix("unix:").map(PathBuf::from))
-    });
-    from_env.or_else(|| {
-        std::env::var_os("XDG_RUNTIME_DIR").map(|d| PathBuf::from(d).join("pulse/native"))
-    })
-}
-
-/// Whether a server accepts connections on `path` (a local connect, answered by the kernel
-/// from the listen backlog: microseconds, never blocks on the server).
-pub fn accepts(path: &Path) -> bool {
-    UnixStream::connect(path).is_ok()
+/// The socket cpal's PulseAudio host connects to ([`pulse_addr::crate_server`]).
+fn crate_socket() -> Option<Addr> {
+    pulse_addr::crate_server(&|k: &str| std::env::var_os(k))
 }

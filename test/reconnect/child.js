@@ -5,6 +5,7 @@
 // event-loop monitor measures pcmtap, not this script.
 //
 //   node test/reconnect/child.js cycles <alsa|pulseaudio> <n>   n losses and returns, one capture
+//   node test/reconnect/child.js suspend <alsa|pulseaudio> <ms>  the sink suspended for ms, resumed
 //   node test/reconnect/child.js stop <alsa|pulseaudio>         stop()/close() while retrying
 //   node test/reconnect/child.js give-up <alsa|pulseaudio>      giveUpAfter passes
 //   node test/reconnect/child.js teardown <alsa|pulseaudio>     Worker terminate(), then
@@ -15,6 +16,7 @@ const net = require('node:net')
 const path = require('node:path')
 const { Capture } = require('../..')
 const { analyze } = require('../signal')
+const { reach } = require('./reach')
 
 const SCRIPT = path.join(__dirname, '..', '..', 'scripts', 'audio-server.sh')
 const [scenario, host, arg] = process.argv.slice(2)
@@ -42,6 +44,7 @@ async function serverUp() {
   const out = await server('start')
   const up = now()
   for (const m of out.matchAll(/^export (\w+)=(.*)$/gm)) process.env[m[1]] = m[2]
+  await reach()
   await server('tone-start', '1000')
   return up
 }
@@ -300,7 +303,26 @@ async function teardown() {
   return { terminateMs, exitNow: true }
 }
 
-const SCENARIOS = { cycles: () => cycles(Number(arg)), stop: stopWhileRetrying, 'give-up': giveUp, teardown }
+/** The server's sink suspended for `ms` under a reconnect capture, then resumed: what the
+ * capture says (it must not call a living server gone) and hears after. */
+async function suspend(ms) {
+  await serverUp()
+  const { cap, log, state } = capture(true)
+  await cap.start()
+  await waitFor(() => state.packets >= 20, 5000)
+  const before = await state.record(0.4)
+  await reach.pactl('suspend-sink', 'pcmtap_test', '1')
+  await sleep(ms)
+  await reach.pactl('suspend-sink', 'pcmtap_test', '0')
+  await sleep(1500)
+  const after = await state.record(0.6)
+  const stats = cap.stats()
+  await cap.close()
+  await server('stop')
+  return { before, after, log: log.join(' '), errors: state.errors, disconnects: stats.audio.disconnects, gapFrames: stats.audio.gapFrames }
+}
+
+const SCENARIOS = { cycles: () => cycles(Number(arg)), suspend: () => suspend(Number(arg)), stop: stopWhileRetrying, 'give-up': giveUp, teardown }
 SCENARIOS[scenario]().then(
   (r) => {
     console.log(`RESULT ${JSON.stringify(r)}`)
