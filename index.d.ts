@@ -45,9 +45,10 @@ export interface CaptureOptions {
   /** Audio host. Default: `'alsa'` on Linux (cheapest measured), the platform's elsewhere. Not compiled in or not running: HOST_UNAVAILABLE at start(). */
   host?: HostName
   /**
-   * Device: an id (`'pulseaudio:pcmtap_test.monitor'`, `'alsa:default'`), a case-insensitive
-   * substring of one device's name or id (several matches: DEVICE_AMBIGUOUS), or `{ id }` for an
-   * exact id. Default: the host's default input device. Resolved by start().
+   * Device: an id (`'pulseaudio:pcmtap_test.monitor'`, `'alsa:default'` for ALSA's own `default`
+   * PCM), `'default'` (the device listDevices() marks isDefault, the same as leaving it out), a
+   * name, a case-insensitive substring of one device's name or id (several matches:
+   * DEVICE_AMBIGUOUS), or `{ id }` for an exact listed id (never a name). Resolved by start().
    */
   device?: string | { id: string }
   /** Capture what the machine plays: the default sink's monitor (PulseAudio), or the default output device (WASAPI loopback). Exclusive with `device`. Default false. */

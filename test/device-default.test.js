@@ -98,3 +98,32 @@ test('a server that accepts connections but never answers: HOST_UNAVAILABLE nami
   assert.equal(out.code, 'HOST_UNAVAILABLE', childReport(r))
   assert.ok(out.message.includes(sock), `the message names the socket: ${out.message}`)
 })
+
+// `'default'` means one thing: the device listDevices() marks isDefault (before, on the `alsa`
+// host it opened ALSA's `default` PCM, `alsa:default`); `{ id }` is an exact id only (before,
+// `{ id: 'pcmtap_pin' }` opened `alsa:pulse:DEVICE=pcmtap_pin` by the server's name).
+for (const host of ['alsa', 'pulseaudio']) {
+  test(`${host}: device 'default' opens the isDefault device; { id } matches ids only`, async (t) => {
+    const srv = await server
+    if (!srv.ok) return t.skip(skipReason(srv))
+    const { Capture, listDevices } = require('..')
+    const { closeAfter } = require('./helpers')
+    const want = listDevices({ host }).find((d) => d.isDefault)
+    assert.ok(want, 'the server marks a default source')
+    const cap = closeAfter(t, new Capture({ host, device: 'default' }))
+    await cap.start()
+    assert.equal(cap.stats().device.id, want.id)
+    await cap.close()
+    await assert.rejects(closeAfter(t, new Capture({ host, device: { id: 'pcmtap_pin' } })).start(), (e) => e.code === 'DEVICE_NOT_FOUND' && /no device with id 'pcmtap_pin'/.test(e.message))
+    const pin = listDevices({ host }).find((d) => d.id.endsWith('pcmtap_pin'))
+    const byId = closeAfter(t, new Capture({ host, device: { id: pin.id } }))
+    await byId.start()
+    assert.equal(byId.stats().device.id, pin.id)
+    await byId.close()
+    // A name still opens by name.
+    const byName = closeAfter(t, new Capture({ host, device: 'pcmtap_pin' }))
+    await byName.start()
+    assert.equal(byName.stats().device.id, pin.id)
+    await byName.close()
+  })
+}

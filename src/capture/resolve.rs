@@ -95,6 +95,12 @@ pub fn resolve(
     loopback: bool,
 ) -> Result<Resolved, Error> {
     use super::DeviceSpec as S;
+    // `'default'` means one thing everywhere: the device the listing marks `isDefault` (not
+    // ALSA's `default` PCM, which opens as its id `alsa:default`).
+    let spec = match spec {
+        S::Query(q) if q == "default" => &S::Default,
+        s => s,
+    };
     let named = match spec {
         S::Id(s) | S::Query(s) if host.is_none() => host_in_id(s),
         _ => None,
@@ -175,16 +181,18 @@ pub fn resolve(
         }
         S::Id(q) | S::Query(q) => q.as_str(),
     };
-    // Exact: an id, else the host's own name (an ALSA PCM name, a server source name).
+    // Exact: an id, else (not for `{ id }`) the host's own name (an ALSA PCM name, a server
+    // source name).
+    let by_name = matches!(spec, S::Query(_));
     let exact = entries
         .iter()
         .find(|e| e.info.id == query)
         .or_else(|| {
             entries
                 .iter()
-                .find(|e| e.key == query && e.info.kind != "output")
+                .find(|e| by_name && e.key == query && e.info.kind != "output")
         })
-        .or_else(|| entries.iter().find(|e| e.key == query));
+        .or_else(|| entries.iter().find(|e| by_name && e.key == query));
     if let Some(e) = exact {
         return open(h, &e.clone(), false);
     }
