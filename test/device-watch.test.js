@@ -203,6 +203,21 @@ test('a process with only a watcher (or a polling one) exits by itself', async (
   }
 })
 
+test('a Worker terminated with a live watcher leaves no hub listener and no hub thread', async (t) => {
+  if (!(await ready(t))) return
+  const { Worker } = require('node:worker_threads')
+  const native = require('../native.js')
+  const worker = new Worker(`
+    const { watchDevices } = require(${JSON.stringify(ROOT)})
+    watchDevices().on('change', () => {})
+    require('node:worker_threads').parentPort.postMessage('watching')
+    setInterval(() => {}, 1000)`, { eval: true })
+  await new Promise((resolve, reject) => worker.once('message', resolve).once('error', reject))
+  assert.deepEqual([native.deviceWatchStats().listeners, native.deviceWatchStats().threads], [1, 1])
+  await worker.terminate()
+  assert.deepEqual([native.deviceWatchStats().listeners, native.deviceWatchStats().threads], [0, 0])
+})
+
 test('the poll fallback (as on Windows and macOS) sees a null sink within ~1 s', async (t) => {
   if (!(await ready(t))) return
   const code = `
@@ -223,36 +238,38 @@ test('the poll fallback (as on Windows and macOS) sees a null sink within ~1 s',
   assert.ok(Number(ms) < 1000 + BOUND_MS, `${ms} ms`)
 })
 
-test('pcmtap devices --watch prints the table, then + and - lines as sinks come and go; SIGTERM exits 0', async (t) => {
-  if (!(await ready(t))) return
-  const c = spawn(process.execPath, [path.join(ROOT, 'bin', 'pcmtap.js'), 'devices', '--watch', '--host', 'pulseaudio'], { cwd: ROOT, env: process.env })
-  let stdout = ''
-  let stderr = ''
-  const waiters = []
-  c.stdout.on('data', (d) => {
-    stdout += d
-    for (const w of waiters.splice(0)) w()
-  })
-  c.stderr.on('data', (d) => (stderr += d))
-  const exited = new Promise((resolve) => c.on('close', (status, signal) => resolve({ status, signal })))
-  t.after(() => c.kill('SIGKILL'))
-  const until = async (re) => {
-    const deadline = Date.now() + 10_000
-    while (!re.test(stdout)) {
-      assert.ok(Date.now() < deadline, `no ${re} in:\n${stdout}\n--- stderr\n${stderr}`)
-      await new Promise((r) => (waiters.push(r), setTimeout(r, 100)))
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  test(`pcmtap devices --watch prints the table, then + and - lines as sinks come and go; ${signal} exits 0`, async (t) => {
+    if (!(await ready(t))) return
+    const c = spawn(process.execPath, [path.join(ROOT, 'bin', 'pcmtap.js'), 'devices', '--watch', '--host', 'pulseaudio'], { cwd: ROOT, env: process.env })
+    let stdout = ''
+    let stderr = ''
+    const waiters = []
+    c.stdout.on('data', (d) => {
+      stdout += d
+      for (const w of waiters.splice(0)) w()
+    })
+    c.stderr.on('data', (d) => (stderr += d))
+    const exited = new Promise((resolve) => c.on('close', (status, sig) => resolve({ status, signal: sig })))
+    t.after(() => c.kill('SIGKILL'))
+    const until = async (re) => {
+      const deadline = Date.now() + 10_000
+      while (!re.test(stdout)) {
+        assert.ok(Date.now() < deadline, `no ${re} in:\n${stdout}\n--- stderr\n${stderr}`)
+        await new Promise((r) => (waiters.push(r), setTimeout(r, 100)))
+      }
     }
-  }
-  await until(/^pulseaudio:pcmtap_test\.monitor\s/m)
-  const load = await nullSink(t, 'pcmtap_watch_cli')
-  await until(/^\+ pulseaudio:pcmtap_watch_cli\.monitor \(.+\)$/m)
-  await pactl('unload-module', load.out)
-  await until(/^- pulseaudio:pcmtap_watch_cli\.monitor \(.+\)$/m)
-  c.kill('SIGTERM')
-  const r = await exited
-  assert.deepEqual(r, { status: 0, signal: null }, `${stdout}\n--- stderr\n${stderr}`)
-  assert.equal(stderr, '')
-})
+    await until(/^pulseaudio:pcmtap_test\.monitor\s/m)
+    const load = await nullSink(t, 'pcmtap_watch_cli')
+    await until(/^\+ pulseaudio:pcmtap_watch_cli\.monitor \(.+\)$/m)
+    await pactl('unload-module', load.out)
+    await until(/^- pulseaudio:pcmtap_watch_cli\.monitor \(.+\)$/m)
+    c.kill(signal)
+    const r = await exited
+    assert.deepEqual(r, { status: 0, signal: null }, `${stdout}\n--- stderr\n${stderr}`)
+    assert.equal(stderr, '')
+  })
+}
 
 // Last: it kills the server (this file's own) and starts it again.
 test('server killed: every device removed (one change); restarted: they are added back', async (t) => {
