@@ -73,8 +73,12 @@ function devices(args, io) {
   try {
     list = usageErrors(() => listDevices({ host }))
   } catch (err) {
-    if (watcher) watcher.close()
-    throw err
+    // Watching a host whose sound server is not there (yet): no devices until it comes.
+    if (watcher && err.code === 'HOST_UNAVAILABLE') list = []
+    else {
+      if (watcher) watcher.close()
+      throw err
+    }
   }
   if (json) {
     io.stdout.write(JSON.stringify(list, null, 2) + '\n')

@@ -238,38 +238,61 @@ test('the poll fallback (as on Windows and macOS) sees a null sink within ~1 s',
   assert.ok(Number(ms) < 1000 + BOUND_MS, `${ms} ms`)
 })
 
+/** `pcmtap devices --watch --host pulseaudio` as a child: `until(re)` waits for its output,
+ * `end(signal)` sends the signal and resolves `{ status, signal }`. */
+function watchCli(t, env = process.env) {
+  const c = spawn(process.execPath, [path.join(ROOT, 'bin', 'pcmtap.js'), 'devices', '--watch', '--host', 'pulseaudio'], { cwd: ROOT, env })
+  const out = { stdout: '', stderr: '' }
+  c.stdout.on('data', (d) => (out.stdout += d))
+  c.stderr.on('data', (d) => (out.stderr += d))
+  const exited = new Promise((resolve) => c.on('close', (status, signal) => resolve({ status, signal })))
+  t.after(() => c.kill('SIGKILL'))
+  const report = () => `${out.stdout}\n--- stderr\n${out.stderr}`
+  return {
+    out,
+    report,
+    async until(re) {
+      const deadline = Date.now() + 10_000
+      while (!re.test(out.stdout)) {
+        assert.ok(Date.now() < deadline, `no ${re} in:\n${report()}`)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    },
+    end(signal) {
+      c.kill(signal)
+      return exited
+    },
+  }
+}
+
 for (const signal of ['SIGTERM', 'SIGINT']) {
   test(`pcmtap devices --watch prints the table, then + and - lines as sinks come and go; ${signal} exits 0`, async (t) => {
     if (!(await ready(t))) return
-    const c = spawn(process.execPath, [path.join(ROOT, 'bin', 'pcmtap.js'), 'devices', '--watch', '--host', 'pulseaudio'], { cwd: ROOT, env: process.env })
-    let stdout = ''
-    let stderr = ''
-    const waiters = []
-    c.stdout.on('data', (d) => {
-      stdout += d
-      for (const w of waiters.splice(0)) w()
-    })
-    c.stderr.on('data', (d) => (stderr += d))
-    const exited = new Promise((resolve) => c.on('close', (status, sig) => resolve({ status, signal: sig })))
-    t.after(() => c.kill('SIGKILL'))
-    const until = async (re) => {
-      const deadline = Date.now() + 10_000
-      while (!re.test(stdout)) {
-        assert.ok(Date.now() < deadline, `no ${re} in:\n${stdout}\n--- stderr\n${stderr}`)
-        await new Promise((r) => (waiters.push(r), setTimeout(r, 100)))
-      }
-    }
-    await until(/^pulseaudio:pcmtap_test\.monitor\s/m)
+    const cli = watchCli(t)
+    await cli.until(/^pulseaudio:pcmtap_test\.monitor\s/m)
     const load = await nullSink(t, 'pcmtap_watch_cli')
-    await until(/^\+ pulseaudio:pcmtap_watch_cli\.monitor \(.+\)$/m)
+    await cli.until(/^\+ pulseaudio:pcmtap_watch_cli\.monitor \(.+\)$/m)
     await pactl('unload-module', load.out)
-    await until(/^- pulseaudio:pcmtap_watch_cli\.monitor \(.+\)$/m)
-    c.kill(signal)
-    const r = await exited
-    assert.deepEqual(r, { status: 0, signal: null }, `${stdout}\n--- stderr\n${stderr}`)
-    assert.equal(stderr, '')
+    await cli.until(/^- pulseaudio:pcmtap_watch_cli\.monitor \(.+\)$/m)
+    assert.deepEqual(await cli.end(signal), { status: 0, signal: null }, cli.report())
+    assert.equal(cli.out.stderr, '')
   })
 }
+
+test('pcmtap devices --watch started before the server: no devices, then + lines when it starts', async (t) => {
+  if (!(await ready(t))) return
+  const { privateServerDir } = require('./audio-server')
+  const env = { ...process.env, PCMTAP_AUDIO_DIR: privateServerDir(t) } // not started yet
+  for (const m of execFileSync('bash', [SCRIPT, 'env'], { env, encoding: 'utf8' }).matchAll(/^export (\w+)=(.*)$/gm)) env[m[1]] = m[2]
+  const cli = watchCli(t, env)
+  await cli.until(/^host pulseaudio: 0 devices$/m)
+  await cli.until(/^watching \(subscription\)/m)
+  execFileSync('bash', [SCRIPT, 'start'], { env, stdio: 'ignore' })
+  const started = Date.now()
+  await cli.until(/^\+ pulseaudio:pcmtap_test\.monitor \(.+\)$/m)
+  t.diagnostic(`${serverMode}: the + line came ${Date.now() - started} ms after the start script returned`)
+  assert.deepEqual(await cli.end('SIGTERM'), { status: 0, signal: null }, cli.report())
+})
 
 // Last: it kills the server (this file's own) and starts it again.
 test('server killed: every device removed (one change); restarted: they are added back', async (t) => {
