@@ -48,7 +48,24 @@ export declare class NativeCapture {
   epochAgeMs(): number
 }
 
+/** One subscription of one JS env. */
+export declare class NativeDeviceSubscription {
+  /** Lets the next server event wake JS again. Call before listing the devices. */
+  rearm(): void
+  /**
+   * Unsubscribes (the last subscription of the process stops the hub thread). Once it
+   * returns, the function is never called again for a new event. Idempotent.
+   */
+  close(): void
+}
+
 export declare function defaultDevice(host?: string | undefined | null): NativeDeviceInfo | null
+
+/** The hub's counters (tests prove sharing and teardown with them). */
+export declare function deviceWatchStats(): NativeDeviceWatchStats
+
+/** True where server events exist (Linux/BSD); elsewhere `lib/watch.js` polls. */
+export declare function deviceWatchSupported(): boolean
 
 export declare function hosts(): NativeHosts
 
@@ -100,6 +117,15 @@ export interface NativeDeviceStats {
   bufferFrames?: number
   passthrough: boolean
   resampling: boolean
+}
+
+export interface NativeDeviceWatchStats {
+  /** Listeners of the process-wide hub now (every env's subscriptions, and captures'). */
+  listeners: number
+  /** Hub threads alive now. */
+  threads: number
+  /** Server connections the hub subscribed so far. */
+  connections: number
 }
 
 /** A device loss a `reconnect` capture survived. */
@@ -200,3 +226,9 @@ export interface NativeSyntheticOptions {
   /** `'i16' | 'i32' | 'f32'`: what the source delivers before conversion. */
   sampleFormat: string
 }
+
+/**
+ * Subscribes: `on_change` is called (no arguments) on the JS thread when the device list may
+ * have changed, at most once until `rearm()`.
+ */
+export declare function watchDevices(onChange: () => void): NativeDeviceSubscription

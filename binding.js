@@ -836,6 +836,10 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativeCapture = nativeBinding.NativeCapture
+module.exports.NativeDeviceSubscription = nativeBinding.NativeDeviceSubscription
 module.exports.defaultDevice = nativeBinding.defaultDevice
+module.exports.deviceWatchStats = nativeBinding.deviceWatchStats
+module.exports.deviceWatchSupported = nativeBinding.deviceWatchSupported
 module.exports.hosts = nativeBinding.hosts
 module.exports.listDevices = nativeBinding.listDevices
+module.exports.watchDevices = nativeBinding.watchDevices

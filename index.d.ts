@@ -294,6 +294,56 @@ export declare function defaultDevice(options?: { host?: HostName }): DeviceInfo
 /** The host used when none is named (`'alsa'` on Linux) and the hosts compiled into this build. */
 export declare function hosts(): { default: string; compiled: string[] }
 
+export interface WatchDevicesOptions {
+  /** The host whose devices are watched, as `listDevices({ host })` takes it. Default: the platform's. */
+  host?: HostName
+}
+
+/** What changed since the watcher's previous list (by device id). */
+export interface DeviceChange {
+  /** Devices listed now and not before. */
+  added: DeviceInfo[]
+  /** Devices listed before and not now (as they were listed then). */
+  removed: DeviceInfo[]
+  /** True when the default input (the entry `isDefault`) is another one, or appeared or went. */
+  defaultChanged: boolean
+  /** The default input now, or null. */
+  defaultInput: DeviceInfo | null
+}
+
+/**
+ * Says when the devices `listDevices({ host })` returns change. Every event runs on the JS
+ * thread. On Linux/BSD (hosts `alsa` and `pulseaudio`) all watchers of the process share one
+ * subscription to the PulseAudio or PipeWire server's events: a native thread
+ * (`pcmtap-devwatch`) reads them and wakes the JS thread once per burst; ~25 ms later the
+ * devices are listed (synchronously, on the JS thread) and compared. Elsewhere (Windows, macOS,
+ * and the `jack` host) watchers list the devices every second instead (`mechanism: 'poll'`).
+ * A watcher never keeps the process alive by itself.
+ */
+export interface DeviceWatcher extends EventEmitter {
+  /** The host watched (undefined: the platform's default). */
+  readonly host: HostName | undefined
+  /** `'subscription'`: the sound server's events (changes within ~50 ms); `'poll'`: `listDevices()` every second. */
+  readonly mechanism: 'subscription' | 'poll'
+  readonly closed: boolean
+  /** Stops this watcher; the last one closed ends the shared subscription. Idempotent. */
+  close(): void
+  /** Only when something listed changed: a device added or removed, or the default input. A server that goes away removes its devices (one change); back, it adds them. */
+  on(event: 'change', listener: (change: DeviceChange) => void): this
+  /** Listing the devices failed during a wake; emitted only while an 'error' listener exists (else ignored). */
+  on(event: 'error', listener: (err: PcmtapError) => void): this
+  once(event: 'change', listener: (change: DeviceChange) => void): this
+  once(event: 'error', listener: (err: PcmtapError) => void): this
+}
+
+/**
+ * Watches the devices of a host. Throws a TypeError (`ERR_INVALID_ARG_TYPE`,
+ * `ERR_INVALID_ARG_VALUE`) for bad options, `HOST_UNAVAILABLE` for a host not compiled in, and
+ * what `listDevices()` throws for its first list (a compiled host whose sound server is away
+ * starts with no devices instead).
+ */
+export declare function watchDevices(options?: WatchDevicesOptions): DeviceWatcher
+
 export declare const codes: Readonly<{ [K in PcmtapErrorCode]: K }>
 /** Bytes in one pool slot. */
 export declare const SLOT_BYTES: 4096

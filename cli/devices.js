@@ -1,15 +1,19 @@
 'use strict'
-// `pcmtap devices [--host H] [--json]`: every device of a host as a table (or JSON). JS thread.
+// `pcmtap devices [--host H] [--json] [--watch]`: every device of a host as a table (or JSON);
+// with --watch, then one line per change until Ctrl-C or SIGTERM. JS thread.
 const { parseArgs } = require('node:util')
-const { listDevices, hosts } = require('../index.js')
+const { listDevices, watchDevices, hosts } = require('../index.js')
 const { UsageError } = require('./usage')
 
 function parse(args) {
+  let values
   try {
-    return parseArgs({ args, options: { host: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: false, strict: true }).values
+    values = parseArgs({ args, options: { host: { type: 'string' }, json: { type: 'boolean' }, watch: { type: 'boolean' } }, allowPositionals: false, strict: true }).values
   } catch (err) {
     throw new UsageError(err.message)
   }
+  if (values.json && values.watch) throw new UsageError('--watch prints lines, not JSON: use one of --json, --watch')
+  return values
 }
 
 function config(c) {
@@ -21,25 +25,72 @@ function table(rows) {
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n')
 }
 
-/** Prints the devices; returns the exit status. */
-function devices(args, { stdout }) {
-  const { host, json } = parse(args)
-  let list
+/** Option errors (ERR_*) are bad usage; the rest are the device layer's. */
+function usageErrors(fn) {
   try {
-    list = listDevices({ host })
+    return fn()
   } catch (err) {
     if (err.code && err.code.startsWith('ERR_')) throw new UsageError(err.message)
     throw err
   }
+}
+
+/** The lines one change prints: `- id (name)`, `+ id (name)`, `default -> id`. */
+function changeLines({ added, removed, defaultChanged, defaultInput }) {
+  const lines = [...removed.map((d) => `- ${d.id} (${d.name})`), ...added.map((d) => `+ ${d.id} (${d.name})`)]
+  if (defaultChanged) lines.push(`default -> ${defaultInput ? defaultInput.id : 'none'}`)
+  return lines.map((l) => l + '\n').join('')
+}
+
+/** Prints each change until `signal` aborts (Ctrl-C) or SIGTERM; resolves 0. The watcher never
+ * keeps a process alive, so an interval does while watching. */
+function watchUntilStopped(watcher, { stdout, stderr, signal }) {
+  watcher.on('change', (c) => stdout.write(changeLines(c)))
+  watcher.on('error', (err) => stderr.write(`pcmtap: ${err.code}: ${String(err.message).split('\n')[0]}\n`))
+  return new Promise((resolve) => {
+    const alive = setInterval(() => {}, 1 << 30)
+    const stop = () => {
+      clearInterval(alive)
+      process.off('SIGTERM', stop)
+      if (signal) signal.removeEventListener('abort', stop)
+      watcher.close()
+      resolve(0)
+    }
+    process.on('SIGTERM', stop)
+    if (signal) {
+      if (signal.aborted) return stop()
+      signal.addEventListener('abort', stop, { once: true })
+    }
+  })
+}
+
+/** Prints the devices (and with --watch their changes); returns (or resolves) the exit status. */
+function devices(args, io) {
+  const { host, json, watch } = parse(args)
+  // Watching first: a change while the table is printed is a line after it, never lost.
+  const watcher = watch ? usageErrors(() => watchDevices({ host })) : null
+  let list
+  try {
+    list = usageErrors(() => listDevices({ host }))
+  } catch (err) {
+    // Watching a host whose sound server is not there (yet): no devices until it comes.
+    if (watcher && err.code === 'HOST_UNAVAILABLE') list = []
+    else {
+      if (watcher) watcher.close()
+      throw err
+    }
+  }
   if (json) {
-    stdout.write(JSON.stringify(list, null, 2) + '\n')
+    io.stdout.write(JSON.stringify(list, null, 2) + '\n')
     return 0
   }
   const rows = [['ID', 'NAME', 'KIND', 'DEFAULT', 'CONFIG']]
   for (const d of list) rows.push([d.id, d.name, d.kind, d.isDefault ? 'yes' : '', config(d.defaultConfig)])
-  stdout.write(`host ${host || hosts().default}: ${list.length} device${list.length === 1 ? '' : 's'}\n`)
-  if (list.length) stdout.write(table(rows) + '\n')
-  return 0
+  io.stdout.write(`host ${host || hosts().default}: ${list.length} device${list.length === 1 ? '' : 's'}\n`)
+  if (list.length) io.stdout.write(table(rows) + '\n')
+  if (!watcher) return 0
+  io.stdout.write(`watching (${watcher.mechanism}); Ctrl-C to stop\n`)
+  return watchUntilStopped(watcher, io)
 }
 
 module.exports = { devices }

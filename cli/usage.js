@@ -2,8 +2,9 @@
 // Usage text and the error that means "bad usage" (exit status 2). JS thread.
 
 const USAGE = `Usage:
-  pcmtap devices [--host H] [--json]
-      List audio devices: id, name, kind, default, config.
+  pcmtap devices [--host H] [--json | --watch]
+      List audio devices: id, name, kind, default, config. With --watch, then print each
+      change as it happens (+ id (name), - id (name), default -> id) until Ctrl-C.
   pcmtap record <out.wav> [--seconds N] [--device D] [--host H] [--loopback]
                 [--rate R] [--channels C] [--format s16|f32] [--reconnect] [--synthetic]
       Record to a WAV file (16-bit PCM or 32-bit float) until N seconds or Ctrl-C.
@@ -20,6 +21,8 @@ Options:
   --synthetic     record pcmtap's synthetic 1 kHz tone (no device needed)
   --seconds N     stop after N seconds (default: until Ctrl-C)
   --json          devices: print JSON
+  --watch         devices: keep printing changes (Linux: the sound server's events; elsewhere
+                  polled every second) until Ctrl-C or SIGTERM (exit 0)
 
 Exit status: 0 done, 1 capture error (one line with its code), 2 bad usage.`
 

@@ -8,9 +8,12 @@ import {
   hosts,
   listDevices,
   SLOT_BYTES,
+  watchDevices,
   type CaptureOptions,
   type CaptureStats,
+  type DeviceChange,
   type DeviceInfo,
+  type DeviceWatcher,
   type OverrunInfo,
   type PacketInfo,
   type PcmtapError,
@@ -21,6 +24,13 @@ async function main(): Promise<void> {
   const h: { default: string; compiled: string[] } = hosts()
   const devices: DeviceInfo[] = listDevices({ host: 'pulseaudio', kind: 'monitor', probe: false })
   const def: DeviceInfo | null = defaultDevice({ host: 'alsa' })
+  const watcher: DeviceWatcher = watchDevices({ host: 'pulseaudio' })
+  const how: 'subscription' | 'poll' = watcher.mechanism
+  watcher.on('change', ({ added, removed, defaultChanged, defaultInput }: DeviceChange) => {
+    console.log(how, added.length, removed.map((d) => d.id), defaultChanged, defaultInput?.name)
+  })
+  watcher.on('error', (err: PcmtapError) => console.error(err.code))
+  watcher.close()
   const ac = new AbortController()
   const options: CaptureOptions = {
     source: 'device',

@@ -44,4 +44,4 @@ function hosts() {
   return native.hosts()
 }
 
-module.exports = { listDevices, defaultDevice, hosts }
+module.exports = { listDevices, defaultDevice, hosts, checkHost }

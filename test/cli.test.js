@@ -60,6 +60,8 @@ test('bad usage exits 2 with the usage text, and writes no file', () => {
     [['record', 'a.wav', '--synthetic', '--reconnect'], /--synthetic takes no .*--reconnect/],
     [['devices', '--host', 'nope'], /"host" option must be one of/],
     [['devices', '--jsn'], /Unknown option '--jsn'/],
+    [['devices', '--json', '--watch'], /use one of --json, --watch/],
+    [['devices', '--watch', '--host', 'nope'], /"host" option must be one of/],
   ]
   for (const [args, why] of cases) {
     const r = cli(args)

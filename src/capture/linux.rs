@@ -17,6 +17,10 @@ use super::{pulse_addr, pulse_conf, server};
 use crate::error::{Error, ErrorKind};
 
 pub use super::server::ServerInfo;
+pub use super::subscribe::{hub_stats, subscribe, SubscriptionGuard};
+
+/// Server events come from the subscription hub (`subscribe.rs`).
+pub const SUBSCRIPTION_SUPPORTED: bool = true;
 
 /// cpal's PulseAudio host below this many frames per buffer delivers only part of the audio
 /// (measured: 7 % at 16, 52 % at 64, 69 % at 128 under load; README "What capture costs").

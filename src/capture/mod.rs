@@ -1,5 +1,6 @@
 //! Device capture through cpal: hosts, devices, negotiation, the input stream and its callback,
-//! and `reconnect` (a capture that reopens its lost device). Every cpal import of the crate
+//! `reconnect` (a capture that reopens its lost device), and the server subscription hub
+//! (`subscribe`: device and server events, Linux/BSD). Every cpal import of the crate
 //! lives in this folder (cpal's API moves between minor versions).
 
 mod callback;
@@ -13,6 +14,7 @@ mod loss;
 mod pulse_state;
 mod reconnect;
 mod resolve;
+mod server_event;
 mod stream;
 
 // cpal's ALSA and PulseAudio hosts exist only on these platforms (cpal's `platform/mod.rs`), and
@@ -57,12 +59,16 @@ server_modules!(
     pulse_parse,
     pulse_reads,
     pulse_store,
-    server
+    server,
+    subscribe,
+    subscribe_wire
 );
 
 pub use devices::{default_device, list, ConfigInfo, DeviceInfo, DeviceSpec};
 pub use hosts::{compiled_hosts, default_host_name};
 pub use link::ReconnectPolicy;
+pub use platform::{hub_stats, subscribe, SubscriptionGuard, SUBSCRIPTION_SUPPORTED};
 pub use pulse_state::{pulse_config, WARNING_CODE};
 pub use reconnect::ReconnectingDevice;
+pub use server_event::{ChangeKind, Facility, ServerEvent};
 pub use stream::{DeviceConfig, DeviceSource, OpenedDevice};

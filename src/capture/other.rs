@@ -10,6 +10,7 @@ use cpal::{DeviceId, HostId};
 
 use super::devices::{generic_entries, Entry};
 use super::resolve::ServerLost;
+use super::server_event::{HubStats, Listener};
 use crate::error::Error;
 
 /// No sound server is read on these platforms: never built.
@@ -48,4 +49,21 @@ pub fn catalog(
     _probe: bool,
 ) -> Result<Vec<Entry>, Error> {
     generic_entries(h)
+}
+
+/// No sound server to subscribe to here: listeners are never called (a watcher polls instead).
+pub const SUBSCRIPTION_SUPPORTED: bool = false;
+
+/// The interface of `subscribe.rs`: registers nothing, never fails.
+#[must_use = "dropping the guard unsubscribes at once"]
+pub struct SubscriptionGuard(());
+
+/// Accepts the listener and never calls it (see [`SUBSCRIPTION_SUPPORTED`]).
+pub fn subscribe(_listener: Listener) -> Result<SubscriptionGuard, Error> {
+    Ok(SubscriptionGuard(()))
+}
+
+/// Always empty: there is no hub here.
+pub fn hub_stats() -> HubStats {
+    HubStats::default()
 }

@@ -8,3 +8,4 @@ mod options;
 mod raw;
 mod stats;
 mod warnings;
+mod watch; // `watchDevices()`: wakes JS on server device events

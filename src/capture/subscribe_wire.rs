@@ -1,0 +1,130 @@
+//! The hub's side of the PulseAudio native protocol (which PipeWire's pulse server speaks too):
+//! the handshake (auth with the server's cookie, client name, subscribe) and the decoding of
+//! subscription events, with the `pulseaudio` crate's message types.
+//!
+//! Every message is read whole (header, then exactly its payload) before it is decoded, so a
+//! message the crate cannot decode (a newer server's command) is skipped without losing the
+//! stream's framing.
+//!
+//! Threads: the hub thread (`subscribe.rs`).
+
+use std::ffi::CString;
+use std::io::{BufReader, Cursor, Read};
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+use pulseaudio::protocol::{
+    self, AuthParams, AuthReply, Command, Descriptor, Prop, Props, ProtocolError,
+    SetClientNameReply, SubscriptionEvent, SubscriptionEventFacility, SubscriptionEventType,
+    SubscriptionMask,
+};
+
+use super::server_event::{ChangeKind, Facility, ServerEvent};
+
+/// How long the server may take to answer each handshake step (a stopped or wedged server
+/// must not hold the hub forever; a stop ends the wait at once anyway).
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// What `pactl list clients` shows for the hub's connection.
+const CLIENT_NAME: &str = "pcmtap device watch";
+
+/// The events the hub asks for.
+pub fn mask() -> SubscriptionMask {
+    SubscriptionMask::SINK
+        | SubscriptionMask::SOURCE
+        | SubscriptionMask::SERVER
+        | SubscriptionMask::SOURCE_OUTPUT
+        | SubscriptionMask::CARD
+}
+
+/// A subscribed connection.
+pub struct Connection {
+    reader: BufReader<UnixStream>,
+    version: u16,
+}
+
+impl Connection {
+    /// Authenticates on `sock` (the cookie from `PULSE_COOKIE`, `~/.config/pulse/cookie` or
+    /// `~/.pulse-cookie`; none for servers with anonymous auth), names the client and
+    /// subscribes.
+    pub fn subscribe(sock: UnixStream) -> Result<Self, ProtocolError> {
+        sock.set_read_timeout(Some(HANDSHAKE_TIMEOUT))?;
+        let mut reader = BufReader::new(sock);
+        let cookie = pulseaudio::cookie_path_from_env()
+            .and_then(|p| std::fs::read(p).ok())
+            .unwrap_or_default();
+        let auth = AuthParams {
+            version: protocol::MAX_VERSION,
+            supports_shm: false,
+            supports_memfd: false,
+            cookie,
+        };
+        let max = protocol::MAX_VERSION;
+        protocol::write_command_message(reader.get_mut(), 0, &Command::Auth(auth), max)?;
+        let (_, reply) = protocol::read_reply_message::<AuthReply>(&mut reader, max)?;
+        let version = reply.version.min(max);
+
+        let mut props = Props::new();
+        let name = CString::new(CLIENT_NAME).expect("no NUL in the client name");
+        props.set(Prop::ApplicationName, name);
+        let set_name = Command::SetClientName(props);
+        protocol::write_command_message(reader.get_mut(), 1, &set_name, version)?;
+        protocol::read_reply_message::<SetClientNameReply>(&mut reader, version)?;
+
+        protocol::write_command_message(reader.get_mut(), 2, &Command::Subscribe(mask()), version)?;
+        protocol::read_ack_message(&mut reader)?;
+        reader.get_ref().set_read_timeout(None)?;
+        Ok(Self { reader, version })
+    }
+
+    /// Blocks for the next message: `Ok(None)` for one that is not a subscription event; an
+    /// error when the connection ended (EOF, shut down, reset) or its framing broke.
+    pub fn next_event(&mut self) -> Result<Option<ServerEvent>, ProtocolError> {
+        let (desc, payload) = read_message(&mut self.reader)?;
+        Ok(decode(&desc, &payload, self.version))
+    }
+}
+
+/// One whole message: its header and exactly its payload.
+pub fn read_message(r: &mut impl Read) -> Result<(Descriptor, Vec<u8>), ProtocolError> {
+    let desc = protocol::read_descriptor(r)?;
+    let len = desc.length as usize;
+    if len > protocol::MAX_MEMBLOCKQ_LENGTH {
+        return Err(ProtocolError::Invalid(format!("a {len}-byte message")));
+    }
+    let mut payload = vec![0; len];
+    r.read_exact(&mut payload)?;
+    Ok((desc, payload))
+}
+
+/// The event a message carries, if it is a subscription event (`channel` -1: a command, not
+/// stream data).
+pub fn decode(desc: &Descriptor, payload: &[u8], version: u16) -> Option<ServerEvent> {
+    if desc.channel != u32::MAX {
+        return None;
+    }
+    match Command::read_tag_prefixed(&mut Cursor::new(payload), version) {
+        Ok((_, Command::SubscribeEvent(e))) => Some(event(e)),
+        _ => None,
+    }
+}
+
+fn event(e: SubscriptionEvent) -> ServerEvent {
+    use SubscriptionEventFacility as F;
+    ServerEvent::Object {
+        facility: match e.event_facility {
+            F::Source => Facility::Source,
+            F::Sink => Facility::Sink,
+            F::Server => Facility::Server,
+            F::SourceOutput => Facility::SourceOutput,
+            F::Card => Facility::Card,
+            _ => Facility::Other,
+        },
+        kind: match e.event_type {
+            SubscriptionEventType::New => ChangeKind::New,
+            SubscriptionEventType::Changed => ChangeKind::Changed,
+            SubscriptionEventType::Removed => ChangeKind::Removed,
+        },
+        index: e.index,
+    }
+}
