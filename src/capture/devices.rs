@@ -62,6 +62,8 @@ pub struct Entry {
     pub cpal_id: DeviceId,
     /// Listed without `all`: capturable, and not an ALSA plugin PCM.
     pub visible: bool,
+    /// The sound server's name of the source it captures (`None`: not a server source).
+    pub source: Option<String>,
 }
 
 pub fn format_name(f: SampleFormat) -> String {
@@ -112,6 +114,7 @@ pub fn generic_entries(h: &cpal::Host) -> Result<Vec<Entry>, Error> {
                 // listed by default opens as `device`.
                 visible: !output,
                 cpal_id,
+                source: None,
             })
         })
         .collect())

@@ -16,6 +16,7 @@ use super::resolve::ServerLost;
 use super::{pulse_addr, pulse_conf, server};
 use crate::error::{Error, ErrorKind};
 
+pub use super::removal::{watch as watch_removal, RemovalWatch};
 pub use super::server::ServerInfo;
 pub use super::subscribe::{hub_stats, subscribe, SubscriptionGuard};
 
@@ -160,6 +161,7 @@ fn server_entries(host: HostId, server: &ServerInfo) -> Vec<Entry> {
                 key: n.name.clone(),
                 cpal_id,
                 visible: !n.sink,
+                source: (!n.sink).then(|| n.name.clone()),
             }
         })
         .collect()
@@ -206,6 +208,7 @@ fn alsa_entries(h: &cpal::Host, with_server: bool, probe: bool) -> Result<Vec<En
                 visible: !output && (default || is_hardware(&key)),
                 key,
                 cpal_id,
+                source: None,
             })
         })
         .collect())

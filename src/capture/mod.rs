@@ -59,6 +59,7 @@ server_modules!(
     pulse_parse,
     pulse_reads,
     pulse_store,
+    removal,
     server,
     subscribe,
     subscribe_wire

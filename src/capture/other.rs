@@ -63,6 +63,18 @@ pub fn subscribe(_listener: Listener) -> Result<SubscriptionGuard, Error> {
     Ok(SubscriptionGuard(()))
 }
 
+/// The interface of `removal.rs`: no server here, so nothing to watch.
+pub struct RemovalWatch;
+
+/// No server source to watch here.
+pub fn watch_removal(
+    _source: &str,
+    _id: &str,
+    _removed: impl Fn(Error) + Send + Sync + 'static,
+) -> Option<RemovalWatch> {
+    None
+}
+
 /// Always empty: there is no hub here.
 pub fn hub_stats() -> HubStats {
     HubStats::default()

@@ -31,6 +31,9 @@ pub struct Resolved {
     pub output_loopback: bool,
     /// The liveness probe of the sound server the device goes through, if it goes through one.
     pub server_lost: Option<ServerLost>,
+    /// The server source chosen explicitly (by id or name, not as the default): its removal ends
+    /// the capture (`removal.rs`) rather than letting the server move it to another source.
+    pub explicit_source: Option<String>,
 }
 
 /// The host an id names (`"pulseaudio:x"` -> `pulseaudio`), if it names a compiled one.
@@ -67,6 +70,7 @@ fn open(host: Arc<cpal::Host>, e: &Entry, output_loopback: bool) -> Result<Resol
         name: e.info.name.clone(),
         output_loopback,
         server_lost,
+        explicit_source: None,
     })
 }
 
@@ -85,6 +89,7 @@ fn unlisted(host: Arc<cpal::Host>, device: cpal::Device, output_loopback: bool) 
         name,
         output_loopback,
         server_lost: None,
+        explicit_source: None,
     }
 }
 
@@ -193,8 +198,12 @@ pub fn resolve(
                 .find(|e| by_name && e.key == query && e.info.kind != "output")
         })
         .or_else(|| entries.iter().find(|e| by_name && e.key == query));
+    let explicit = |r: Resolved, e: &Entry| Resolved {
+        explicit_source: e.source.clone(),
+        ..r
+    };
     if let Some(e) = exact {
-        return open(h, &e.clone(), false);
+        return open(h, e, false).map(|r| explicit(r, e));
     }
     if matches!(spec, S::Id(_)) {
         return Err(not_found(format!("no device with id '{query}'")));
@@ -208,7 +217,7 @@ pub fn resolve(
         })
         .collect();
     match matches.as_slice() {
-        [one] => open(h, &(*one).clone(), false),
+        [one] => open(h, one, false).map(|r| explicit(r, one)),
         [] => Err(not_found(format!("no input device matches '{query}'"))),
         many => {
             let names: Vec<String> = many

@@ -72,6 +72,8 @@ pub struct DeviceSource {
     pub server_lost: Option<ServerLost>,
     /// The data callback's link (the capture's, with `reconnect`): tells when it is gone.
     link: Arc<Link>,
+    /// Watches an explicitly chosen server source for its removal (`removal.rs`).
+    _removal: Option<platform::RemovalWatch>,
 }
 
 impl DeviceSource {
@@ -91,6 +93,7 @@ impl DeviceSource {
             name,
             output_loopback,
             server_lost: lost,
+            explicit_source,
         } = resolve(cfg.host.as_deref(), &cfg.device, cfg.loopback)?;
         let default = if output_loopback {
             device.default_output_config()
@@ -172,6 +175,19 @@ impl DeviceSource {
             let _ = pipeline.liveness.set(Box::new(move || probe()));
         }
         let server_lost = lost.clone();
+        // An explicitly chosen server source that the server removes ends the capture (or, with
+        // `reconnect`, waits for it): the server would move the stream to its default source.
+        let removal = explicit_source.as_deref().and_then(|source| {
+            let (p, relay, link) = (pipeline.clone(), relay.clone(), link.clone());
+            platform::watch_removal(source, &id, move |err| match &link {
+                Some(l) => l.report_loss(err),
+                None if p.is_running() => {
+                    p.fail(err);
+                    relay.unpark();
+                }
+                None => {}
+            })
+        });
         // A reconnect thread watches the stream (else the relay's watchdog does).
         let watched = link.is_some();
         let err_pipeline = pipeline.clone();
@@ -235,6 +251,7 @@ impl DeviceSource {
             opened,
             server_lost,
             link: cb_link,
+            _removal: removal,
         })
     }
 

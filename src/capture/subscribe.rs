@@ -67,6 +67,12 @@ pub fn subscribe(listener: Listener) -> Result<SubscriptionGuard, Error> {
     HUB.subscribe(listener)
 }
 
+/// The server's index of source `name` now, asked on a connection of its own (`None`: no server,
+/// or no such source). Threads: the JS thread or the reconnect thread, when a device opens.
+pub fn source_index(name: &str) -> Option<u32> {
+    Connection::source_index(connect().ok()?, name).ok()
+}
+
 /// Listeners, threads and connections of the process-wide hub.
 pub fn hub_stats() -> HubStats {
     HUB.stats()

@@ -14,7 +14,7 @@ use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use pulseaudio::protocol::{
-    self, AuthParams, AuthReply, Command, Descriptor, Prop, Props, ProtocolError,
+    self, AuthParams, AuthReply, Command, Descriptor, LookupReply, Prop, Props, ProtocolError,
     SetClientNameReply, SubscriptionEvent, SubscriptionEventFacility, SubscriptionEventType,
     SubscriptionMask,
 };
@@ -48,6 +48,31 @@ impl Connection {
     /// `~/.pulse-cookie`; none for servers with anonymous auth), names the client and
     /// subscribes.
     pub fn subscribe(sock: UnixStream) -> Result<Self, ProtocolError> {
+        let Connection {
+            mut reader,
+            version,
+        } = Self::handshake(sock)?;
+        protocol::write_command_message(reader.get_mut(), 2, &Command::Subscribe(mask()), version)?;
+        protocol::read_ack_message(&mut reader)?;
+        reader.get_ref().set_read_timeout(None)?;
+        Ok(Self { reader, version })
+    }
+
+    /// The server's index of the source named `name` (`LookupSource`), on a connection of its
+    /// own made for the question (the subscription's connection only reads events).
+    pub fn source_index(sock: UnixStream, name: &str) -> Result<u32, ProtocolError> {
+        let Connection {
+            mut reader,
+            version,
+        } = Self::handshake(sock)?;
+        let name = CString::new(name).map_err(|_| ProtocolError::Invalid("a NUL in a name".into()))?;
+        protocol::write_command_message(reader.get_mut(), 2, &Command::LookupSource(name), version)?;
+        let (_, LookupReply(index)) = protocol::read_reply_message::<LookupReply>(&mut reader, version)?;
+        Ok(index)
+    }
+
+    /// Authenticates on `sock` and names the client; reads time out after [`HANDSHAKE_TIMEOUT`].
+    fn handshake(sock: UnixStream) -> Result<Self, ProtocolError> {
         sock.set_read_timeout(Some(HANDSHAKE_TIMEOUT))?;
         let mut reader = BufReader::new(sock);
         let cookie = pulseaudio::cookie_path_from_env()
@@ -70,10 +95,6 @@ impl Connection {
         let set_name = Command::SetClientName(props);
         protocol::write_command_message(reader.get_mut(), 1, &set_name, version)?;
         protocol::read_reply_message::<SetClientNameReply>(&mut reader, version)?;
-
-        protocol::write_command_message(reader.get_mut(), 2, &Command::Subscribe(mask()), version)?;
-        protocol::read_ack_message(&mut reader)?;
-        reader.get_ref().set_read_timeout(None)?;
         Ok(Self { reader, version })
     }
 

@@ -1,0 +1,156 @@
+'use strict'
+// An explicitly chosen source that the server removes is never replaced by another: PulseAudio
+// and PipeWire's pulse server move a record stream whose source goes away to their default
+// source, and pcmtap used to keep recording that other device without a word (`running` true,
+// `stats().device` naming the removed source). Now the capture ends with DEVICE_LOST within 1 s
+// (with `reconnect`: 'disconnect', a wait for that same source, 'reconnect' when it is back).
+// A private server (this file changes what plays on it): the default sink plays 1000 Hz, a null
+// sink 440 Hz; that sink's monitor is captured by its listed id; every packet must be 440 Hz,
+// before the removal and after the return (1000 Hz would be the default, moved to).
+// Both Linux hosts, on a server of either mode (`npm run test:devices:pipewire`).
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcmtap-audio-removed-'))
+process.env.PCMTAP_AUDIO_DIR = dir
+process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
+
+const test = require('node:test')
+const assert = require('node:assert/strict')
+const { spawn } = require('node:child_process')
+const { ensureAudioServer, skipReason, pactl, tone } = require('./audio-server')
+const { closeAfter } = require('./helpers')
+
+const server = ensureAudioServer().then(async (s) => (s.ok ? (await tone({ frequency: 1000 }), s) : s))
+const RATE = 48000
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+/** A null sink `name` playing 440 Hz (sox into pacat: PipeWire has no module-sine); returns
+ * `remove()` (unloads the sink, then stops its player, which the server may have moved). */
+async function toneSink(t, name) {
+  const mod = (await pactl('load-module', 'module-null-sink', `sink_name=${name}`, `rate=${RATE}`, 'channels=2')).trim()
+  const player = spawn('sh', ['-c', `sox -q -n -t raw -r ${RATE} -c 2 -e signed -b 16 - synth 120 sine 440 vol 0.5 | exec pacat --raw --rate=${RATE} --channels=2 --format=s16le --latency-msec=30 -d "$1"`, 'tone', name], { stdio: 'ignore', detached: true })
+  const kill = () => {
+    try {
+      process.kill(-player.pid, 'SIGKILL')
+    } catch {}
+  }
+  let loaded = true
+  const remove = async () => {
+    loaded = false
+    await pactl('unload-module', mod)
+    kill()
+  }
+  t.after(async () => {
+    kill()
+    if (loaded) await pactl('unload-module', mod).catch(() => {})
+  })
+  return remove
+}
+
+/** Frequency (zero crossings) and RMS of one mono f32 packet. */
+function measure(x) {
+  let sum = 0
+  let crossings = 0
+  for (let i = 0; i < x.length; i++) {
+    sum += x[i] * x[i]
+    if (i > 0 && (x[i - 1] < 0) !== (x[i] < 0)) crossings++
+  }
+  return { hz: (crossings / 2) * (RATE / x.length), rms: Math.sqrt(sum / x.length) }
+}
+// A whole packet of the tone: 440 Hz, RMS 0.354. A short last packet is judged by RMS only.
+const isTone = (m, frames) => Math.abs(m.rms / 0.3536 - 1) < 0.25 && (frames < 512 || Math.abs(m.hz - 440) < 60)
+// The default source's 1000 Hz: what the server moves the stream to. Never allowed.
+const isDefaults = (m, frames) => m.rms > 0.1 && frames >= 512 && Math.abs(m.hz - 1000) < 150
+
+async function waitFor(pred, ms) {
+  const t0 = performance.now()
+  while (!pred() && performance.now() - t0 < ms) await sleep(5)
+  return pred()
+}
+
+/** A capture of `id` recording each packet's measure and the events, in order. */
+function recorder(t, options) {
+  const { Capture } = require('..')
+  const cap = closeAfter(t, new Capture({ sampleRate: RATE, channels: 1, format: 'f32', ...options }))
+  const rec = { packets: [], events: [], cap }
+  cap.on('data', (buf, info) => {
+    const x = new Float32Array(buf.buffer, buf.byteOffset, info.frames)
+    rec.packets.push({ at: performance.now(), frames: info.frames, ...measure(x) })
+    cap.release(buf)
+  })
+  for (const e of ['error', 'disconnect', 'reconnect', 'stop']) cap.on(e, (x) => rec.events.push({ e, at: performance.now(), code: x && x.code, attempts: x && x.attempts, message: x && x.message }))
+  return rec
+}
+
+/** Packets that are not the tone, from the first tone packet on (a new sink is silent until its
+ * player's first fragment arrives). */
+function wrongPackets(rec, from = 0) {
+  const first = rec.packets.findIndex((p, i) => i >= from && isTone(p, p.frames))
+  return first < 0 ? rec.packets.slice(from) : rec.packets.slice(first).filter((p) => !isTone(p, p.frames))
+}
+
+for (const host of ['alsa', 'pulseaudio']) {
+  test(`${host}: the captured source is removed: DEVICE_LOST within 1 s, nothing from another device`, async (t) => {
+    const srv = await server
+    if (!srv.ok) return t.skip(skipReason(srv))
+    const name = `pcmtap_rm_${host}`
+    const remove = await toneSink(t, name)
+    const { listDevices } = require('..')
+    const dev = listDevices({ host }).find((d) => d.id.endsWith(`${name}.monitor`) || d.id.endsWith(`${name}.monitor"`))
+    assert.ok(dev, `${name}.monitor is listed`)
+    const rec = recorder(t, { host, device: dev.id })
+    const t0 = performance.now()
+    await rec.cap.start()
+    t.diagnostic(`start() ${Math.round(performance.now() - t0)} ms, first packet ${rec.packets.length ? 0 : await waitFor(() => rec.packets.length > 0, 5000).then(() => Math.round(performance.now() - t0))} ms`)
+    await waitFor(() => rec.packets.length >= 30, 5000)
+    const removedAt = performance.now()
+    await remove()
+    const ended = await waitFor(() => rec.events.some((e) => e.e === 'error'), 3000)
+    await sleep(300)
+    const err = rec.events.find((e) => e.e === 'error')
+    const wrong = wrongPackets(rec)
+    t.diagnostic(`${rec.packets.length} packets; error ${err ? `${err.code} ${Math.round(err.at - removedAt)} ms after the unload began` : 'none'}; ${rec.packets.filter((p) => p.at > removedAt).length} packets after it; wrong ${JSON.stringify(wrong.slice(0, 3))}`)
+    assert.ok(ended && err.code === 'DEVICE_LOST', `DEVICE_LOST, not silence or another device: ${JSON.stringify(rec.events)}`)
+    assert.ok(err.at - removedAt < 1000, `within 1 s (${Math.round(err.at - removedAt)} ms)`)
+    assert.equal(rec.cap.running, false)
+    // The source's last packets may be silence (it is dying); never the default's tone.
+    assert.deepEqual(wrong.filter((p) => p.at < removedAt), [], 'the tone until the removal')
+    assert.deepEqual(rec.packets.filter((p) => isDefaults(p, p.frames)), [], "nothing of the default source's 1000 Hz")
+    assert.ok(wrong.every((p) => p.rms === 0), `after the removal only the source's own last silence: ${JSON.stringify(wrong)}`)
+  })
+
+  test(`${host}, reconnect: the captured source is removed and comes back: 'disconnect', then that source again, never another`, async (t) => {
+    const srv = await server
+    if (!srv.ok) return t.skip(skipReason(srv))
+    const name = `pcmtap_rr_${host}`
+    let remove = await toneSink(t, name)
+    const { listDevices } = require('..')
+    const dev = listDevices({ host }).find((d) => d.id.includes(`${name}.monitor`))
+    const rec = recorder(t, { host, device: dev.id, reconnect: { initialDelay: 100, maxDelay: 200 } })
+    await rec.cap.start()
+    await waitFor(() => rec.packets.length >= 30, 5000)
+    const removedAt = performance.now()
+    await remove()
+    assert.ok(await waitFor(() => rec.events.some((e) => e.e === 'disconnect'), 3000), `'disconnect': ${JSON.stringify(rec.events)}`)
+    const lostAt = rec.events.find((e) => e.e === 'disconnect').at
+    const countAtLoss = rec.packets.length
+    await sleep(800) // away: the server would have moved the stream to its default source
+    const away = rec.packets.length - countAtLoss
+    remove = await toneSink(t, name)
+    const backAt = performance.now()
+    assert.ok(await waitFor(() => rec.events.some((e) => e.e === 'reconnect'), 5000), `'reconnect': ${JSON.stringify(rec.events)}`)
+    await waitFor(() => rec.packets.length >= countAtLoss + away + 30, 5000)
+    const back = rec.events.find((e) => e.e === 'reconnect').at
+    t.diagnostic(JSON.stringify(rec.events))
+    t.diagnostic(`'disconnect' ${Math.round(lostAt - removedAt)} ms after the unload began; ${away} packets while away; 'reconnect' ${Math.round(back - backAt)} ms after the sink was back`)
+    assert.ok(lostAt - removedAt < 1000, `'disconnect' within 1 s (${Math.round(lostAt - removedAt)} ms)`)
+    assert.ok(away <= 1, `nothing recorded while the source was away (${away} packets)`)
+    assert.deepEqual(rec.events.filter((e) => e.e === 'error'), [])
+    assert.deepEqual(wrongPackets(rec, countAtLoss + away), [], 'the tone again after the return')
+    assert.deepEqual(wrongPackets(rec).filter((p) => p.at < removedAt), [], 'the tone until the removal')
+    assert.deepEqual(rec.packets.filter((p) => isDefaults(p, p.frames)), [], "nothing of the default source's 1000 Hz")
+    await rec.cap.close()
+  })
+}
