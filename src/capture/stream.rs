@@ -175,19 +175,7 @@ impl DeviceSource {
             let _ = pipeline.liveness.set(Box::new(move || probe()));
         }
         let server_lost = lost.clone();
-        // An explicitly chosen server source that the server removes ends the capture (or, with
-        // `reconnect`, waits for it): the server would move the stream to its default source.
-        let removal = explicit_source.as_deref().and_then(|source| {
-            let (p, relay, link) = (pipeline.clone(), relay.clone(), link.clone());
-            platform::watch_removal(source, &id, move |err| match &link {
-                Some(l) => l.report_loss(err),
-                None if p.is_running() => {
-                    p.fail(err);
-                    relay.unpark();
-                }
-                None => {}
-            })
-        });
+        let (relay_for_watch, link_for_watch) = (relay.clone(), link.clone());
         // A reconnect thread watches the stream (else the relay's watchdog does).
         let watched = link.is_some();
         let err_pipeline = pipeline.clone();
@@ -245,6 +233,21 @@ impl DeviceSource {
         stream
             .play()
             .map_err(|e| convert_error(&e, true, &format!("cannot start '{id}'")))?;
+        // An explicitly chosen server source that the server removes, or moves the stream off,
+        // ends the capture (or, with `reconnect`, waits for it): after the stream started, so
+        // the server knows it (`removal.rs`).
+        let p = pipeline.clone();
+        let removal = explicit_source.as_deref().and_then(move |source| {
+            let (relay, link) = (relay_for_watch, link_for_watch);
+            platform::watch_removal(source, &id, move |err| match &link {
+                Some(l) => l.report_loss(err),
+                None if p.is_running() => {
+                    p.fail(err);
+                    relay.unpark();
+                }
+                None => {}
+            })
+        });
         Ok(Self {
             stream,
             pipeline,

@@ -29,6 +29,8 @@ use std::io;
 
 use parking_lot::{Condvar, Mutex};
 
+use pulseaudio::protocol::Prop;
+
 use super::pulse_addr::{self, Addr};
 use super::server_event::{HubStats, Listener, ServerEvent};
 use super::subscribe_wire::Connection;
@@ -71,6 +73,31 @@ pub fn subscribe(listener: Listener) -> Result<SubscriptionGuard, Error> {
 /// or no such source). Threads: the JS thread or the reconnect thread, when a device opens.
 pub fn source_index(name: &str) -> Option<u32> {
     Connection::source_index(connect().ok()?, name).ok()
+}
+
+/// The server's record streams of this process on source `source` now: their indices (empty
+/// when the server cannot be asked). Threads: where a device opens, as [`source_index`].
+pub fn own_outputs_on(source: u32) -> Vec<u32> {
+    let pid = std::process::id().to_string();
+    let Some(list) = connect().ok().and_then(|s| Connection::source_outputs(s).ok()) else {
+        return Vec::new();
+    };
+    list.iter()
+        .filter(|o| o.source_index == source)
+        .filter(|o| {
+            let v = o.props.get(Prop::ApplicationProcessId).unwrap_or_default();
+            v.strip_suffix(&[0]).unwrap_or(v) == pid.as_bytes()
+        })
+        .map(|o| o.index)
+        .collect()
+}
+
+/// The source record stream `output` reads now (`None`: gone, or the server cannot be asked).
+/// Threads: the hub thread (a listener), once per change event of a watched stream.
+pub fn source_of_output(output: u32) -> Option<u32> {
+    Connection::source_output(connect().ok()?, output)
+        .ok()
+        .map(|o| o.source_index)
 }
 
 /// Listeners, threads and connections of the process-wide hub.

@@ -14,8 +14,8 @@ use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use pulseaudio::protocol::{
-    self, AuthParams, AuthReply, Command, Descriptor, LookupReply, Prop, Props, ProtocolError,
-    SetClientNameReply, SubscriptionEvent, SubscriptionEventFacility, SubscriptionEventType,
+    self, AuthParams, AuthReply, Command, CommandReply, Descriptor, LookupReply, Prop, Props,
+    ProtocolError, SetClientNameReply, SourceOutputInfo, SubscriptionEvent, SubscriptionEventFacility, SubscriptionEventType,
     SubscriptionMask,
 };
 
@@ -58,17 +58,34 @@ impl Connection {
         Ok(Self { reader, version })
     }
 
-    /// The server's index of the source named `name` (`LookupSource`), on a connection of its
-    /// own made for the question (the subscription's connection only reads events).
+    /// The server's index of the source named `name` (`LookupSource`).
     pub fn source_index(sock: UnixStream, name: &str) -> Result<u32, ProtocolError> {
+        let name =
+            CString::new(name).map_err(|_| ProtocolError::Invalid("a NUL in a name".into()))?;
+        let LookupReply(index) = Self::ask(sock, Command::LookupSource(name))?;
+        Ok(index)
+    }
+
+    /// Every record stream of the server (`GetSourceOutputInfoList`).
+    pub fn source_outputs(sock: UnixStream) -> Result<Vec<SourceOutputInfo>, ProtocolError> {
+        Self::ask(sock, Command::GetSourceOutputInfoList)
+    }
+
+    /// One record stream of the server (`GetSourceOutputInfo`).
+    pub fn source_output(sock: UnixStream, index: u32) -> Result<SourceOutputInfo, ProtocolError> {
+        Self::ask(sock, Command::GetSourceOutputInfo(index))
+    }
+
+    /// One question on a connection of its own made for it (the subscription's connection only
+    /// reads events).
+    fn ask<R: CommandReply>(sock: UnixStream, cmd: Command) -> Result<R, ProtocolError> {
         let Connection {
             mut reader,
             version,
         } = Self::handshake(sock)?;
-        let name = CString::new(name).map_err(|_| ProtocolError::Invalid("a NUL in a name".into()))?;
-        protocol::write_command_message(reader.get_mut(), 2, &Command::LookupSource(name), version)?;
-        let (_, LookupReply(index)) = protocol::read_reply_message::<LookupReply>(&mut reader, version)?;
-        Ok(index)
+        protocol::write_command_message(reader.get_mut(), 2, &cmd, version)?;
+        let (_, reply) = protocol::read_reply_message::<R>(&mut reader, version)?;
+        Ok(reply)
     }
 
     /// Authenticates on `sock` and names the client; reads time out after [`HANDSHAKE_TIMEOUT`].
