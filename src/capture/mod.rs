@@ -11,10 +11,8 @@ mod hosts;
 mod hresult;
 mod link;
 mod loss;
-mod pulse_state;
 mod reconnect;
 mod resolve;
-mod server_event;
 mod stream;
 
 // cpal's ALSA and PulseAudio hosts exist only on these platforms (cpal's `platform/mod.rs`), and
@@ -53,6 +51,25 @@ macro_rules! server_modules {
         )*
     };
 }
+/// Declares the plain-data modules of the server path, compiled everywhere (their types are the
+/// interface on every platform) but filled only where the server path is.
+macro_rules! server_data_modules {
+    ($($m:ident),*) => {
+        $(
+            #[cfg_attr(
+                not(any(
+                    target_os = "linux",
+                    target_os = "dragonfly",
+                    target_os = "freebsd",
+                    target_os = "netbsd"
+                )),
+                allow(dead_code)
+            )]
+            mod $m;
+        )*
+    };
+}
+server_data_modules!(pulse_state, server_event);
 server_modules!(
     pulse_addr,
     pulse_conf,

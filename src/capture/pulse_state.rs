@@ -5,16 +5,6 @@
 //! Threads: recorded once on the thread that opened the first capture through the ALSA `pulse`
 //! plugin (the JS thread), read from the JS thread.
 
-// Only `pulse_conf.rs` (Linux and the BSDs) records a setup.
-#![cfg_attr(
-    not(any(
-        target_os = "linux",
-        target_os = "dragonfly",
-        target_os = "freebsd",
-        target_os = "netbsd"
-    )),
-    allow(dead_code)
-)]
 
 use std::path::PathBuf;
 use std::sync::OnceLock;

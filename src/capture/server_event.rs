@@ -5,16 +5,6 @@
 //!
 //! Threads: events are built and listeners called on the hub thread (`pcmtap-devwatch`).
 
-// Only the Linux/BSD hub builds events; elsewhere the types exist for the interface alone.
-#![cfg_attr(
-    not(any(
-        target_os = "linux",
-        target_os = "dragonfly",
-        target_os = "freebsd",
-        target_os = "netbsd"
-    )),
-    allow(dead_code)
-)]
 
 use std::sync::Arc;
 
