@@ -18,58 +18,24 @@ mod stream;
 // cpal's ALSA and PulseAudio hosts exist only on these platforms (cpal's `platform/mod.rs`), and
 // with them the sound server pcmtap reads through them (over a Unix socket): `linux.rs` and
 // `server.rs` there, `other.rs` (the same interface, no server) elsewhere.
-#[cfg_attr(
-    any(
-        target_os = "linux",
-        target_os = "dragonfly",
-        target_os = "freebsd",
-        target_os = "netbsd"
-    ),
-    path = "linux.rs"
-)]
-#[cfg_attr(
-    not(any(
-        target_os = "linux",
-        target_os = "dragonfly",
-        target_os = "freebsd",
-        target_os = "netbsd"
-    )),
-    path = "other.rs"
-)]
+#[cfg_attr(server_path, path = "linux.rs")]
+#[cfg_attr(not(server_path), path = "other.rs")]
 mod platform;
 /// Declares the modules of the PulseAudio/PipeWire server path, compiled where ALSA is.
 macro_rules! server_modules {
     ($($m:ident),*) => {
         $(
-            #[cfg(any(
-                target_os = "linux",
-                target_os = "dragonfly",
-                target_os = "freebsd",
-                target_os = "netbsd"
-            ))]
+            #[cfg(server_path)]
             mod $m;
         )*
     };
 }
-/// Declares the plain-data modules of the server path, compiled everywhere (their types are the
-/// interface on every platform) but filled only where the server path is.
-macro_rules! server_data_modules {
-    ($($m:ident),*) => {
-        $(
-            #[cfg_attr(
-                not(any(
-                    target_os = "linux",
-                    target_os = "dragonfly",
-                    target_os = "freebsd",
-                    target_os = "netbsd"
-                )),
-                allow(dead_code)
-            )]
-            mod $m;
-        )*
-    };
-}
-server_data_modules!(pulse_state, server_event);
+// Plain data of the server path: compiled everywhere (the types are the interface on every
+// platform), filled only where the server path is.
+#[cfg_attr(not(server_path), allow(dead_code))]
+mod pulse_state;
+#[cfg_attr(not(server_path), allow(dead_code))]
+mod server_event;
 server_modules!(
     pulse_addr,
     pulse_conf,

@@ -5,7 +5,6 @@
 //! Threads: recorded once on the thread that opened the first capture through the ALSA `pulse`
 //! plugin (the JS thread), read from the JS thread.
 
-
 use std::path::PathBuf;
 use std::sync::OnceLock;
 

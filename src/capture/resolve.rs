@@ -123,12 +123,7 @@ pub fn resolve(
         // The catch-all is unreachable on Linux builds without JACK.
         #[allow(unreachable_patterns)]
         return match h.id() {
-            #[cfg(any(
-                target_os = "linux",
-                target_os = "dragonfly",
-                target_os = "freebsd",
-                target_os = "netbsd"
-            ))]
+            #[cfg(server_path)]
             cpal::HostId::Alsa | cpal::HostId::PulseAudio => {
                 let s = server.as_ref().ok_or_else(|| {
                     Error::new(

@@ -5,7 +5,6 @@
 //!
 //! Threads: events are built and listeners called on the hub thread (`pcmtap-devwatch`).
 
-
 use std::sync::Arc;
 
 /// What kind of server object an event is about (PulseAudio's subscription facilities; PipeWire's
