@@ -123,8 +123,10 @@ for (const host of HOSTS) {
 test('set-default-source: defaultChanged with the new defaultInput, and back', async (t) => {
   if (!(await ready(t))) return
   const w = watch(t, { host: 'pulseaudio' })
+  // Listening before the load: the change can come before pactl returns.
+  const loaded = nextChange(w, added('pulseaudio:pcmtap_watch_def.monitor'))
   await nullSink(t, 'pcmtap_watch_def')
-  await nextChange(w, added('pulseaudio:pcmtap_watch_def.monitor'))
+  await loaded
   const before = require('..').defaultDevice({ host: 'pulseaudio' }).id
   t.after(() => pactl('set-default-source', before.replace(/^pulseaudio:/, '')).catch(() => {}))
   const switched = nextChange(w, (c) => c.defaultChanged)

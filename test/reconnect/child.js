@@ -316,10 +316,31 @@ async function suspend(ms) {
   await reach.pactl('suspend-sink', 'pcmtap_test', '0')
   await sleep(1500)
   const after = await state.record(0.6)
+  // What the server itself delivers now, to a plain libpulse client reaching it the same way:
+  // PipeWire 0.3.65's null sink delivers nothing to anyone after a resume (parec too).
+  const reference = await parecord(0.5)
   const stats = cap.stats()
   await cap.close()
   await server('stop')
-  return { before, after, log: log.join(' '), errors: state.errors, disconnects: stats.audio.disconnects, gapFrames: stats.audio.gapFrames }
+  return { before, after, reference, log: log.join(' '), errors: state.errors, disconnects: stats.audio.disconnects, gapFrames: stats.audio.gapFrames }
+}
+
+/** `seconds` of the sink's monitor through parec (mono f32), analysed; `bytes`: what came. */
+function parecord(seconds) {
+  return new Promise((resolve) => {
+    const args = ['-d', 'pcmtap_test.monitor', '--raw', '--format=float32le', '--channels=1', `--rate=${RATE}`]
+    const child = require('node:child_process').spawn('parec', args, { stdio: ['ignore', 'pipe', 'ignore'] })
+    const chunks = []
+    child.stdout.on('data', (c) => chunks.push(c))
+    setTimeout(() => child.kill(), seconds * 1000 + 300)
+    child.on('close', () => {
+      const b = Buffer.concat(chunks)
+      const x = new Float32Array(b.buffer, b.byteOffset, Math.floor(b.length / 4))
+      // The last `seconds` of it: the stream's first fragment may be silence.
+      const tail = x.subarray(Math.max(0, x.length - Math.round(seconds * RATE * 0.6)))
+      resolve({ bytes: b.length, ...(tail.length ? analyze(tail, RATE) : { frequency: 0, rms: 0 }) })
+    })
+  })
 }
 
 const SCENARIOS = { cycles: () => cycles(Number(arg)), suspend: () => suspend(Number(arg)), stop: stopWhileRetrying, 'give-up': giveUp, teardown }
