@@ -41,6 +41,8 @@ export declare class NativeCapture {
   takeError(): string | null
   /** The next device loss a `reconnect` capture survived (oldest first). */
   takeDisconnect(): NativeDisconnect | null
+  /** The next switch of a default capture to the new default device (oldest first). */
+  takeDeviceChange(): NativeDeviceChange | null
   /**
    * Milliseconds from this capture's clock epoch to now (to map capture times onto
    * `performance.now()`).
@@ -79,6 +81,8 @@ export interface NativeAudioStats {
   disconnects: number
   reconnects: number
   gapFrames: number
+  /** Switches of a default capture to a new default device (`'devicechange'`). */
+  deviceChanges: number
 }
 
 export interface NativeDeliveryStats {
@@ -89,6 +93,14 @@ export interface NativeDeliveryStats {
   released: number
   finalized: number
   queued: number
+}
+
+/** A default capture's switch to the new default device. */
+export interface NativeDeviceChange {
+  /** The first packet of the new device has this seq or a later one. */
+  seq: number
+  from: NativeDeviceRef
+  to: NativeDeviceRef
 }
 
 export interface NativeDeviceConfig {
@@ -105,6 +117,12 @@ export interface NativeDeviceInfo {
   kind: string
   isDefault: boolean
   defaultConfig?: NativeDeviceConfig
+}
+
+/** A device as a `'devicechange'` names it. */
+export interface NativeDeviceRef {
+  id: string
+  name: string
 }
 
 export interface NativeDeviceStats {
@@ -169,6 +187,8 @@ export interface NativeOptions {
   synthetic?: NativeSyntheticOptions
   /** Reopen a lost device (device sources only); absent: a loss ends the capture. */
   reconnect?: NativeReconnectOptions
+  /** A capture of the default device follows the default when it changes (absent: true). */
+  followDefault?: boolean
 }
 
 export interface NativePoolStats {

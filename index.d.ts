@@ -90,6 +90,17 @@ export interface CaptureOptions {
    * opened then. Default false.
    */
   reconnect?: boolean | ReconnectOptions
+  /**
+   * A capture of the default (no `device`, `device: 'default'`, or `loopback: true`) follows the
+   * default when the sound server's default source (with `loopback`, default sink) changes:
+   * 'devicechange' is emitted, the new default is captured, the first packet after the switch
+   * is flagged (`discontinuity`, `gapFrames`), and `stats().device` names the new device.
+   * false: the capture keeps the device it opened (if the server moves its stream to another
+   * device, DEVICE_LOST, or with `reconnect` 'disconnect' and a wait for that device). Applies
+   * to default captures through a PulseAudio or PipeWire server (Linux); elsewhere a default
+   * capture keeps its device. Default true.
+   */
+  followDefault?: boolean
 }
 
 export interface PacketInfo {
@@ -101,8 +112,24 @@ export interface PacketInfo {
   captureTime: number
   /** Frames were lost right before this packet: the pool was empty ('overrun'), the host skipped (xrun), or the device was away (`gapFrames`). */
   discontinuity: boolean
-  /** Output frames missing right before this packet because the device was lost and came back (`reconnect`; 'reconnect' is emitted just before it); 0 otherwise. */
+  /** Output frames missing right before this packet because the device was lost and came back (`reconnect`; 'reconnect' is emitted just before it), or because a default capture switched to the new default ('devicechange'); 0 otherwise. */
   gapFrames: number
+}
+
+/** A device as `'devicechange'` names it (an id listDevices() lists, and its name). */
+export interface DeviceRef {
+  id: string
+  name: string
+}
+
+/** What `'devicechange'` reports: a capture of the default now captures the new default. */
+export interface DeviceSwitch {
+  /** The device captured until now. */
+  from: DeviceRef
+  /** The new default, captured from now on. */
+  to: DeviceRef
+  /** seq of the first packet of the new device (flagged, with the switch's `gapFrames`). */
+  seq: number
 }
 
 /** What `'reconnect'` reports: the device is back and this is its first packet. */
@@ -182,8 +209,10 @@ export interface AudioStats {
   disconnects: number
   /** Returns of the device after a loss ('reconnect' events). */
   reconnects: number
-  /** Output frames missing while the device was away: every closed gap, and a gap ended by stop(), close() or giving up. frames + droppedFrames + gapFrames follows the clock. */
+  /** Output frames missing while the device was away or switching to a new default: every closed gap, and a gap ended by stop(), close() or giving up. frames + droppedFrames + gapFrames follows the clock. */
   gapFrames: number
+  /** Switches of a default capture to the new default device ('devicechange' events). */
+  deviceChanges: number
 }
 
 /**
@@ -454,10 +483,13 @@ export declare class Capture extends EventEmitter {
   on(event: 'disconnect', listener: (err: PcmtapError) => void): this
   /** With `reconnect`: the device is back; emitted right before the first packet after the gap. */
   on(event: 'reconnect', listener: (info: ReconnectInfo) => void): this
+  /** A capture of the default switched to the new default (`followDefault`); emitted after every packet of the old device, right before the first packet of the new one. */
+  on(event: 'devicechange', listener: (change: DeviceSwitch) => void): this
   once(event: 'data', listener: (buf: Buffer, info: PacketInfo) => void): this
   once(event: 'start' | 'stop' | 'close', listener: () => void): this
   once(event: 'overrun', listener: (info: OverrunInfo) => void): this
   once(event: 'error', listener: (err: PcmtapError) => void): this
   once(event: 'disconnect', listener: (err: PcmtapError) => void): this
   once(event: 'reconnect', listener: (info: ReconnectInfo) => void): this
+  once(event: 'devicechange', listener: (change: DeviceSwitch) => void): this
 }

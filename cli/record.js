@@ -50,8 +50,14 @@ async function recordWav({ file, seconds, capture, signal, live = false, stdout,
     resolve({ reason, error })
   }))
 
-  cap.on('data', (buf) => {
+  cap.on('data', (buf, info) => {
     if (done) return void cap.release(buf)
+    // The first packet after a switch to the new default carries the switch's gap: silence.
+    if (switched && info.gapFrames > 0) {
+      switched = false
+      writeSilence(info.gapFrames)
+      if (done) return void cap.release(buf)
+    }
     const want = (target - frames) * blockAlign
     const chunk = buf.length > want ? buf.subarray(0, want) : buf
     meter.add(chunk)
@@ -74,6 +80,15 @@ async function recordWav({ file, seconds, capture, signal, live = false, stdout,
   cap.on('disconnect', (err) => say(`${err.code}: ${String(err.message).split('\n')[0]}; waiting for it to come back`))
   cap.on('reconnect', ({ attempts, gapFrames: gap, gapMs }) => {
     say(`back after ${(gapMs / 1000).toFixed(2)} s (${attempts} attempt${attempts === 1 ? '' : 's'}); the gap is written as silence`)
+    writeSilence(gap)
+  })
+  // A capture of the default follows it: one line, and the switch's gap written as silence.
+  let switched = false
+  cap.on('devicechange', ({ from, to }) => {
+    say(`the default device changed: now recording '${to.name}' (${to.id}), before '${from.name}' (${from.id})`)
+    switched = true
+  })
+  function writeSilence(gap) {
     let left = Math.min(gap, target - frames)
     while (left > 0 && !done) {
       const n = Math.min(left, SILENCE.length / blockAlign)
@@ -84,7 +99,7 @@ async function recordWav({ file, seconds, capture, signal, live = false, stdout,
       if (written < n * blockAlign) finish('full')
     }
     if (frames >= target) finish('done')
-  })
+  }
   const onAbort = () => finish('interrupted')
   if (signal) {
     if (signal.aborted) onAbort()
@@ -127,7 +142,7 @@ function summary(file, { sampleRate, channels, format, bytes }, { reason, second
     `  level      peak ${dbfs(level.peak)} dBFS, RMS ${dbfs(level.rms)} dBFS`,
     `  packets    ${packets} written of ${stats.delivery.packets} delivered (external ${stats.delivery.external}, copied ${stats.delivery.copied}, released ${stats.delivery.released}); mode ${stats.mode}`,
     `  pool       hit rate ${(stats.pool.hitRate * 100).toFixed(1)} %, misses ${stats.pool.misses}, high water ${stats.pool.highWater} of ${stats.pool.capacity} slots`,
-    `  audio      dropped frames ${stats.audio.droppedFrames}, discontinuities ${stats.audio.discontinuities}${stats.audio.reconnects ? `, reconnects ${stats.audio.reconnects} (${(gapFrames / sampleRate).toFixed(2)} s of silence written for the gaps)` : ''}`,
+    `  audio      dropped frames ${stats.audio.droppedFrames}, discontinuities ${stats.audio.discontinuities}${stats.audio.reconnects ? `, reconnects ${stats.audio.reconnects}` : ''}${stats.audio.deviceChanges ? `, default device changes ${stats.audio.deviceChanges}` : ''}${gapFrames ? ` (${(gapFrames / sampleRate).toFixed(2)} s of silence written for the gaps)` : ''}`,
     '',
   ].join('\n')
 }

@@ -48,7 +48,7 @@ class Capture extends EventEmitter {
   #holds = 0
   // Packets taken from native but not emitted yet (delivery held mid-batch): [buf, info,
   // reconnect] triples from #pendingHead on (reconnect: the 'reconnect' payload, or null), and
-  // [null, err] for a 'disconnect'; an index, not shift(), so a large batch stays linear.
+  // [null, err, 'disconnect'] or [null, { from, to, seq }, 'devicechange']; an index, not shift(), so a large batch stays linear.
   #pending = []
   #pendingHead = 0
   #reportedDrops = 0
@@ -234,7 +234,7 @@ class Capture extends EventEmitter {
         const [buf, info, reconnect] = this.#pending[this.#pendingHead]
         this.#pending[this.#pendingHead++] = undefined
         try {
-          if (buf === null) this.emit('disconnect', info)
+          if (buf === null) this.emit(reconnect, info) // 'disconnect' or 'devicechange'
           else this.#emitPacket(buf, info, reconnect)
         } catch (err) {
           keep(err)
@@ -272,17 +272,22 @@ class Capture extends EventEmitter {
     }
   }
 
-  /** Queues the device losses the native side reported, each before the first pending packet
-   * whose seq is at least the loss's (every packet before it came before the loss). True if
-   * there were any. */
+  /** Queues the device losses and default switches the native side reported, each before the
+   * first pending packet whose seq is at least its own (every packet before it came before the
+   * loss or from the old device). True if there were any. */
   #takeDisconnects() {
     let any = false
-    for (let d = this.#native.takeDisconnect(); d; d = this.#native.takeDisconnect()) {
+    const place = (seq, entry) => {
       any = true
-      const err = this.#sourceError(d.error)
       let i = this.#pending.length
-      while (i > this.#pendingHead && this.#pending[i - 1][0] !== null && this.#pending[i - 1][1].seq >= d.seq) i--
-      this.#pending.splice(i, 0, [null, err])
+      while (i > this.#pendingHead && this.#pending[i - 1][0] !== null && this.#pending[i - 1][1].seq >= seq) i--
+      this.#pending.splice(i, 0, entry)
+    }
+    for (let d = this.#native.takeDisconnect(); d; d = this.#native.takeDisconnect()) {
+      place(d.seq, [null, this.#sourceError(d.error), 'disconnect'])
+    }
+    for (let c = this.#native.takeDeviceChange(); c; c = this.#native.takeDeviceChange()) {
+      place(c.seq, [null, { from: c.from, to: c.to, seq: c.seq }, 'devicechange'])
     }
     return any
   }

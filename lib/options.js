@@ -33,6 +33,7 @@ const DEFAULTS = Object.freeze({
   signal: undefined,
   synthetic: undefined,
   reconnect: false,
+  followDefault: true,
 })
 const SYNTHETIC_DEFAULTS = Object.freeze({
   waveform: 'sine',
@@ -256,6 +257,8 @@ function normalize(options) {
       lowWaterMark,
       synthetic: source === 'synthetic' ? normalizeSynthetic(get('synthetic'), sampleRate) : undefined,
       reconnect: normalizeReconnect(get('reconnect'), source),
+      // A capture of the default follows it unless told not to; any other capture ignores it.
+      followDefault: bool('followDefault', get('followDefault')),
     },
   }
 }

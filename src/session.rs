@@ -24,7 +24,8 @@ enum Source {
     Synthetic(SyntheticSource),
     /// Boxed: cpal's WASAPI stream makes it ~270 bytes on Windows (once per start()).
     Device(Box<DeviceSource>),
-    /// A device capture with `reconnect`: its own thread owns the stream.
+    /// A device capture with `reconnect`, or following the default: its own thread owns the
+    /// stream.
     Reconnecting(ReconnectingDevice),
 }
 
@@ -91,14 +92,16 @@ impl Session {
             SourceConfig::Synthetic(cfg) => SyntheticSource::start(cfg.clone(), p, relay.thread())
                 .map(Source::Synthetic)
                 .map_err(spawn_err),
+            // A capture with `reconnect`, or one that follows the default: its own thread owns
+            // the stream (it reopens or switches it).
             SourceConfig::Device(cfg) => match cfg.reconnect {
-                Some(policy) => {
+                policy if policy.is_some() || cfg.follows() => {
                     ReconnectingDevice::start(cfg, policy, p, relay.thread()).map(|r| {
                         self.opened = Some(r.opened());
                         Source::Reconnecting(r)
                     })
                 }
-                None => DeviceSource::start(cfg, p, relay.thread(), None).map(|d| {
+                _ => DeviceSource::start(cfg, p, relay.thread(), None).map(|d| {
                     self.opened = Some(d.opened.clone());
                     Source::Device(Box::new(d))
                 }),

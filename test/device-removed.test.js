@@ -18,71 +18,15 @@ process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { spawn } = require('node:child_process')
 const { ensureAudioServer, skipReason, pactl, tone } = require('./audio-server')
-const { closeAfter } = require('./helpers')
+const { toneSink, recorder, waitFor, sleep } = require('./device-tones')
 
 const server = ensureAudioServer().then(async (s) => (s.ok ? (await tone({ frequency: 1000 }), s) : s))
-const RATE = 48000
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-/** A null sink `name` playing 440 Hz (sox into pacat: PipeWire has no module-sine); returns
- * `remove()` (unloads the sink, then stops its player, which the server may have moved). */
-async function toneSink(t, name) {
-  const mod = (await pactl('load-module', 'module-null-sink', `sink_name=${name}`, `rate=${RATE}`, 'channels=2')).trim()
-  const player = spawn('sh', ['-c', `sox -q -n -t raw -r ${RATE} -c 2 -e signed -b 16 - synth 120 sine 440 vol 0.5 | exec pacat --raw --rate=${RATE} --channels=2 --format=s16le --latency-msec=30 -d "$1"`, 'tone', name], { stdio: 'ignore', detached: true })
-  const kill = () => {
-    try {
-      process.kill(-player.pid, 'SIGKILL')
-    } catch {}
-  }
-  let loaded = true
-  const remove = async () => {
-    loaded = false
-    await pactl('unload-module', mod)
-    kill()
-  }
-  t.after(async () => {
-    kill()
-    if (loaded) await pactl('unload-module', mod).catch(() => {})
-  })
-  return remove
-}
-
-/** Frequency (zero crossings) and RMS of one mono f32 packet. */
-function measure(x) {
-  let sum = 0
-  let crossings = 0
-  for (let i = 0; i < x.length; i++) {
-    sum += x[i] * x[i]
-    if (i > 0 && (x[i - 1] < 0) !== (x[i] < 0)) crossings++
-  }
-  return { hz: (crossings / 2) * (RATE / x.length), rms: Math.sqrt(sum / x.length) }
-}
 // A packet of the tone: 440 Hz, RMS 0.354.
 // Packets are 10 ms (480 frames) or more; zero crossings over 10 ms tell 440 Hz from 1000 Hz
 // (±100 Hz). A short last packet is judged by RMS only.
 const isTone = (m, frames) => Math.abs(m.rms / 0.3536 - 1) < 0.25 && (frames < 256 || Math.abs(m.hz - 440) < 150)
-
-async function waitFor(pred, ms) {
-  const t0 = performance.now()
-  while (!pred() && performance.now() - t0 < ms) await sleep(5)
-  return pred()
-}
-
-/** A capture of `id` recording each packet's measure and the events, in order. */
-function recorder(t, options) {
-  const { Capture } = require('..')
-  const cap = closeAfter(t, new Capture({ sampleRate: RATE, channels: 1, format: 'f32', ...options }))
-  const rec = { packets: [], events: [], cap }
-  cap.on('data', (buf, info) => {
-    const x = new Float32Array(buf.buffer, buf.byteOffset, info.frames)
-    rec.packets.push({ at: performance.now(), frames: info.frames, ...measure(x) })
-    cap.release(buf)
-  })
-  for (const e of ['error', 'disconnect', 'reconnect', 'stop']) cap.on(e, (x) => rec.events.push({ e, at: performance.now(), code: x && x.code, attempts: x && x.attempts, message: x && x.message }))
-  return rec
-}
 
 // Content faster than the 440 Hz tone: another source's audio (the 1000 Hz default), whole or
 // mixed in. A player underrun on a loaded machine only cuts the tone short (fewer crossings,

@@ -27,6 +27,7 @@ const bad = [
   [{ lowWaterMark: -1 }, R], [{ lowWaterMark: 64 }, R], [{ poolSize: 4, lowWaterMark: 4 }, R], [{ lowWaterMark: '1' }, T],
   [{ useExternalBuffer: 'yes' }, T], [{ useExternalBuffer: 1 }, T],
   [{ autoRelease: 'true' }, T], [{ autoRelease: null }, T],
+  [{ followDefault: 'no' }, T], [{ followDefault: 0 }, T], [{ followDefault: null }, T],
   [{ source: 'synthetic', synthetic: 'sine' }, T], [{ source: 'synthetic', synthetic: null }, T], [{ source: 'synthetic', synthetic: { wave: 'sine' } }, V],
   [{ source: 'synthetic', synthetic: { waveform: 'square' } }, V], [{ source: 'synthetic', synthetic: { waveform: 3 } }, T],
   [{ source: 'synthetic', synthetic: { frequency: 0 } }, R], [{ source: 'synthetic', synthetic: { frequency: 24000 } }, R], [{ source: 'synthetic', synthetic: { frequency: -5 } }, R], [{ source: 'synthetic', synthetic: { frequency: '1k' } }, T],

@@ -60,7 +60,14 @@ pub struct Link {
     callbacks: AtomicU32,
     /// Bumped when a lost stream is retired: callbacks of an older generation do nothing.
     generation: AtomicU32,
+    /// The server's default moved away from the device a default capture follows
+    /// (`follow.rs`): the reconnect thread switches to the new default.
+    switch: AtomicBool,
 }
+
+/// [`Link::expect_return`]'s value for a switch to the new default (not a return after a loss):
+/// its first audio counts the gap and flags the packet, but is no reconnect.
+pub const SWITCH: u32 = u32::MAX;
 
 impl Link {
     /// `start_ns`: when the first stream starts (its audio is expected from then on).
@@ -74,6 +81,7 @@ impl Link {
             gap_open: AtomicBool::new(false),
             callbacks: AtomicU32::new(0),
             generation: AtomicU32::new(0),
+            switch: AtomicBool::new(false),
         }
     }
 
@@ -115,6 +123,19 @@ impl Link {
         }
     }
 
+    /// The default a capture follows changed (hub thread): wakes the reconnect thread.
+    pub fn request_switch(&self) {
+        self.switch.store(true, Ordering::Release);
+        if let Some(t) = self.watcher.get() {
+            t.unpark();
+        }
+    }
+
+    /// Whether a switch was requested since the last call.
+    pub fn take_switch(&self) -> bool {
+        self.switch.swap(false, Ordering::AcqRel)
+    }
+
     pub fn take_loss(&self) -> Option<Error> {
         self.lost.pop()
     }
@@ -133,6 +154,11 @@ impl Link {
     /// The device went away: from now on the frames after `end_ns` are missing.
     pub fn open_gap(&self) {
         self.gap_open.store(true, Ordering::Release);
+    }
+
+    /// The capture ends with the loss: the open gap is not missing audio.
+    pub fn discard_gap(&self) {
+        self.gap_open.store(false, Ordering::Release);
     }
 
     pub fn is_away(&self) -> bool {
@@ -157,7 +183,9 @@ impl Link {
 
     /// Data callback, before [`Link::audio`]: if this is the first audio of a return, counts
     /// the gap up to `first_ns` (the capture time of this callback's first frame) and returns
-    /// `(attempts, gap output frames)` for the packetizer to flag. Real-time safe.
+    /// `(attempts, gap output frames)` for the packetizer to flag; after a switch to a new
+    /// default ([`SWITCH`]), `(0, gap)`: flagged, counted as a gap, not as a reconnect.
+    /// Real-time safe.
     pub fn returned(&self, p: &Pipeline, first_ns: u64) -> Option<(u32, u64)> {
         if self.resume.load(Ordering::Acquire) == 0 {
             return None;
@@ -167,6 +195,9 @@ impl Link {
             return None;
         }
         let gap = self.close_gap(p, first_ns).unwrap_or(0);
+        if attempts == SWITCH {
+            return Some((0, gap));
+        }
         Counters::add(&p.counters.reconnects, 1);
         Some((attempts, gap))
     }

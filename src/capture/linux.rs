@@ -16,7 +16,9 @@ use super::resolve::ServerLost;
 use super::{pulse_addr, pulse_conf, server};
 use crate::error::{Error, ErrorKind};
 
+pub use super::follow::{watch as watch_default, DefaultWatch};
 pub use super::removal::{watch as watch_removal, RemovalWatch};
+pub use super::subscribe::default_source;
 pub use super::server::ServerInfo;
 pub use super::subscribe::{hub_stats, subscribe, SubscriptionGuard};
 

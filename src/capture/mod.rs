@@ -37,6 +37,7 @@ mod pulse_state;
 #[cfg_attr(not(server_path), allow(dead_code))]
 mod server_event;
 server_modules!(
+    follow,
     pulse_addr,
     pulse_conf,
     pulse_parse,

@@ -75,6 +75,27 @@ pub fn watch_removal(
     None
 }
 
+/// The interface of `follow.rs`: no server default to follow here.
+pub struct DefaultWatch;
+
+impl DefaultWatch {
+    pub fn set_current(&self, _source: &str) {}
+}
+
+/// No server default to watch here.
+pub fn watch_default(
+    _loopback: bool,
+    _source: &str,
+    _link: std::sync::Arc<super::link::Link>,
+) -> Option<DefaultWatch> {
+    None
+}
+
+/// No server to ask here.
+pub fn default_source(_loopback: bool) -> Option<String> {
+    None
+}
+
 /// Always empty: there is no hub here.
 pub fn hub_stats() -> HubStats {
     HubStats::default()

@@ -3,6 +3,11 @@
 //! lost reopens the same device with backoff until it is back, the capture stops, or the
 //! give-up time passes.
 //!
+//! The same thread runs a capture that follows the default (`follow.rs`; with or without
+//! `reconnect`): when the server's default changes to another device, it stops the stream,
+//! opens the new default, counts the switch's gap (the first packet is flagged), and queues
+//! `'devicechange'`. Without `reconnect`, a loss ends such a capture as it ends any other.
+//!
 //! Threads: [`ReconnectingDevice::start`] and [`ReconnectingDevice::stop`] run on the JS thread;
 //! everything else on the reconnect thread, which never touches napi. Opening a device (and
 //! asking the server for its sources) happens there, so a slow or dead server never blocks the
@@ -34,16 +39,20 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use super::devices::DeviceSpec;
-use super::link::{Link, ReconnectPolicy};
+use super::link::{Link, ReconnectPolicy, SWITCH};
+use super::platform::{self, DefaultWatch};
 use super::resolve::ServerLost;
 use super::stream::{is_live, DeviceConfig, DeviceSource, OpenedDevice, STALL_NS, STOP_WAIT};
-use crate::core::{Counters, Disconnect, Pipeline, PROBE_AFTER_NS};
+use crate::core::{Counters, DeviceChange, Disconnect, Pipeline, PROBE_AFTER_NS};
 use crate::error::{Error, ErrorKind};
 
 /// How often the reconnect thread looks at a running stream (a host error wakes it at once).
 const TICK: Duration = Duration::from_millis(100);
 /// How long a lost stream's callback may outlive the stream before the loss is announced.
 const CALLBACK_WAIT: Duration = Duration::from_millis(500);
+/// How long the default must stay changed before the capture switches (a server setting its
+/// defaults one after the other, or a quick change back, makes one switch or none).
+const SWITCH_SETTLE: Duration = Duration::from_millis(30);
 
 /// What the JS thread reads while the reconnect thread runs.
 struct Shared {
@@ -63,20 +72,20 @@ pub struct ReconnectingDevice {
 
 impl ReconnectingDevice {
     /// Opens the device on the calling (JS) thread, so start() fails as without `reconnect`
-    /// when it cannot be opened now, then hands the stream to a new reconnect thread.
+    /// when it cannot be opened now, then hands the stream to a new reconnect thread. `policy`
+    /// `None`: a capture that only follows the default (a loss ends it).
     pub fn start(
         cfg: &DeviceConfig,
-        policy: ReconnectPolicy,
+        policy: Option<ReconnectPolicy>,
         pipeline: Arc<Pipeline>,
         relay: Thread,
     ) -> Result<Self, Error> {
         let link = Arc::new(Link::new(pipeline.now_ns()));
         let source = DeviceSource::start(cfg, pipeline.clone(), relay.clone(), Some(link.clone()))?;
-        let reopen = DeviceConfig {
-            host: Some(source.opened.host.clone()),
-            device: DeviceSpec::Id(source.opened.id.clone()),
-            loopback: false,
-            ..cfg.clone()
+        let reopen = by_id(cfg, &source.opened);
+        let follow = match (&source.default_source, cfg.follows()) {
+            (Some(name), true) => platform::watch_default(cfg.loopback, name, link.clone()),
+            _ => None,
         };
         let shared = Arc::new(Shared {
             opened: Mutex::new(source.opened.clone()),
@@ -85,12 +94,21 @@ impl ReconnectingDevice {
         let (tx, done) = mpsc::channel();
         let watcher = Watcher {
             probe: source.server_lost.clone(),
+            current: source.default_source.clone(),
             source: Some(source),
+            original: cfg.clone(),
+            follow,
+            reconnects: policy.is_some(),
+            ended: false,
             link: link.clone(),
             shared: shared.clone(),
             pipeline: pipeline.clone(),
             relay,
-            policy,
+            policy: policy.unwrap_or(ReconnectPolicy {
+                initial_delay: Duration::ZERO,
+                max_delay: Duration::ZERO,
+                give_up_after: None,
+            }),
             reopen,
             attempts: 0,
             step: 0,
@@ -139,6 +157,16 @@ impl ReconnectingDevice {
     }
 }
 
+/// The device `opened` for `cfg`, by id (how a lost device is reopened: the same one).
+fn by_id(cfg: &DeviceConfig, opened: &OpenedDevice) -> DeviceConfig {
+    DeviceConfig {
+        host: Some(opened.host.clone()),
+        device: DeviceSpec::Id(opened.id.clone()),
+        loopback: false,
+        ..cfg.clone()
+    }
+}
+
 /// The reconnect thread's state.
 struct Watcher {
     source: Option<DeviceSource>,
@@ -148,7 +176,17 @@ struct Watcher {
     pipeline: Arc<Pipeline>,
     relay: Thread,
     policy: ReconnectPolicy,
-    /// The device as resolved at start, by id.
+    /// `reconnect` is on (else a loss ends the capture).
+    reconnects: bool,
+    /// A loss ended the capture (without `reconnect`).
+    ended: bool,
+    /// The config the capture was created with (a switch opens the default it names again).
+    original: DeviceConfig,
+    /// The server's default, watched while the capture follows it.
+    follow: Option<DefaultWatch>,
+    /// The server source captured as the default (when following it).
+    current: Option<String>,
+    /// The device as resolved at start (or at the last switch), by id.
     reopen: DeviceConfig,
     /// Opens tried since the device went away.
     attempts: u32,
@@ -165,8 +203,12 @@ struct Watcher {
 
 impl Watcher {
     fn run(mut self) {
-        while !self.link.is_stopped() {
+        while !self.link.is_stopped() && !self.ended {
             if self.source.is_some() {
+                if self.link.take_switch() {
+                    self.switch();
+                    continue;
+                }
                 match self.check() {
                     Some(e) => self.lose(e),
                     None => std::thread::park_timeout(TICK),
@@ -225,24 +267,97 @@ impl Watcher {
         })
     }
 
-    fn lose(&mut self, e: Error) {
-        let Some(source) = self.source.take() else {
-            return;
-        };
+    /// Stops the open stream, its audio missing from now on (a gap is open), and waits for its
+    /// callback: whatever comes next (a loss, a switch) comes after the stream's last packet.
+    /// Returns whether it was a reopened stream lost before its first audio.
+    fn retire_stream(&mut self, source: DeviceSource) -> bool {
         self.shared.connected.store(false, Ordering::Release);
-        // A reopened stream lost before its first audio: one more failed attempt.
-        let unreturned = self.link.cancel_return() > 0;
+        let unreturned = !matches!(self.link.cancel_return(), 0 | SWITCH);
         self.link.open_gap();
         source.stop_within(STOP_WAIT, false); // its callback is waited for below
-                                              // The loss is announced after the stream's last packet: wait for its callback to be
-                                              // gone (cpal's PulseAudio host drops it on its client's thread, after the stream), for
-                                              // at most CALLBACK_WAIT; a callback still alive then is retired (delivers nothing more;
-                                              // its partial packet, if it ever comes, comes after 'disconnect').
+        // Wait for the callback to be gone (cpal's PulseAudio host drops it on its client's
+        // thread, after the stream), for at most CALLBACK_WAIT; a callback still alive then is
+        // retired (delivers nothing more; its partial packet, if it ever comes, comes after
+        // 'disconnect').
         let t0 = Instant::now();
         while self.link.callbacks() > 0 && t0.elapsed() < CALLBACK_WAIT && !self.link.is_stopped() {
             std::thread::park_timeout(Duration::from_millis(5));
         }
         self.link.retire();
+        unreturned
+    }
+
+    /// The default changed: after [`SWITCH_SETTLE`], if the server's default is still another
+    /// source, the capture switches to it.
+    fn switch(&mut self) {
+        std::thread::park_timeout(SWITCH_SETTLE);
+        if self.link.is_stopped() {
+            return;
+        }
+        let target = platform::default_source(self.original.loopback);
+        if target.is_none() || target == self.current {
+            return; // no default now (a loss, if any, is seen as one), or back to this one
+        }
+        let Some(source) = self.source.take() else {
+            return;
+        };
+        let from = self.shared.opened.lock().clone();
+        let unreturned = self.retire_stream(source);
+        // Every packet of the old stream is out: the new one's first packet has this seq (a host
+        // may deliver before its start returns).
+        let seq = self.pipeline.peek_seq();
+        self.link.expect_return(SWITCH);
+        let p = self.pipeline.clone();
+        match DeviceSource::start(&self.original, p, self.relay.clone(), Some(self.link.clone())) {
+            Ok(s) => {
+                let to = s.opened.clone();
+                self.current = s.default_source.clone();
+                if let (Some(f), Some(name)) = (&self.follow, &self.current) {
+                    f.set_current(name);
+                }
+                self.reopen = by_id(&self.original, &to);
+                *self.shared.opened.lock() = to.clone();
+                self.shared.connected.store(true, Ordering::Release);
+                self.source = Some(s);
+                if to.id != from.id {
+                    Counters::add(&self.pipeline.counters.device_changes, 1);
+                    let _ = self.pipeline.device_changes.push(DeviceChange {
+                        seq,
+                        from: (from.id, from.name),
+                        to: (to.id, to.name),
+                    });
+                    self.relay.unpark();
+                }
+            }
+            Err(e) => {
+                self.link.cancel_return();
+                self.announce_loss(e, unreturned);
+            }
+        }
+    }
+
+    fn lose(&mut self, e: Error) {
+        let Some(source) = self.source.take() else {
+            return;
+        };
+        // A reopened stream lost before its first audio: one more failed attempt.
+        let unreturned = self.retire_stream(source);
+        self.announce_loss(e, unreturned);
+    }
+
+    /// After the stream is retired: without `reconnect` the capture fails with `e`; with it,
+    /// `'disconnect'` (unless this was a failed return) and attempts follow.
+    fn announce_loss(&mut self, e: Error, unreturned: bool) {
+        if !self.reconnects {
+            let p = &self.pipeline;
+            self.link.discard_gap(); // the capture ends here: nothing is missing after its end
+            if p.is_running() {
+                p.fail(e);
+                self.relay.unpark();
+            }
+            self.ended = true;
+            return;
+        }
         if !unreturned {
             Counters::add(&self.pipeline.counters.disconnects, 1);
             self.attempts = 0;

@@ -34,6 +34,9 @@ pub struct Resolved {
     /// The server source chosen explicitly (by id or name, not as the default): its removal ends
     /// the capture (`removal.rs`) rather than letting the server move it to another source.
     pub explicit_source: Option<String>,
+    /// The server source chosen as the default (the default source, or with `loopback` the
+    /// default sink's monitor): a capture that follows the default watches for it to change.
+    pub default_source: Option<String>,
 }
 
 /// The host an id names (`"pulseaudio:x"` -> `pulseaudio`), if it names a compiled one.
@@ -71,6 +74,7 @@ fn open(host: Arc<cpal::Host>, e: &Entry, output_loopback: bool) -> Result<Resol
         output_loopback,
         server_lost,
         explicit_source: None,
+        default_source: None,
     })
 }
 
@@ -90,6 +94,7 @@ fn unlisted(host: Arc<cpal::Host>, device: cpal::Device, output_loopback: bool) 
         output_loopback,
         server_lost: None,
         explicit_source: None,
+        default_source: None,
     }
 }
 
@@ -148,7 +153,10 @@ pub fn resolve(
                         ))
                     })?
                     .clone();
-                open(h, &e, false)
+                open(h, &e, false).map(|r| Resolved {
+                    default_source: Some(monitor),
+                    ..r
+                })
             }
             #[cfg(target_os = "windows")]
             cpal::HostId::Wasapi => {
@@ -166,7 +174,10 @@ pub fn resolve(
     let query = match spec {
         S::Default => {
             return match entries.iter().find(|e| e.info.is_default) {
-                Some(e) => open(h, &e.clone(), false),
+                Some(e) => open(h, &e.clone(), false).map(|r| Resolved {
+                    default_source: e.source.clone(),
+                    ..r
+                }),
                 // The server's default is the default: never ALSA's `default` PCM in its place.
                 None if server.is_some() => {
                     Err(not_found("the sound server names no default source".into()))

@@ -46,6 +46,21 @@ pub struct DeviceConfig {
     pub buffer_frames: Option<u32>,
     /// Survive the device's loss: reopen it with this policy (`None`: a loss ends the capture).
     pub reconnect: Option<ReconnectPolicy>,
+    /// A capture of the default (`device` absent or `'default'`, or `loopback: true`) that
+    /// follows the server's default when it changes (`follow.rs`); `false` for every other
+    /// capture, and for a default capture made with `followDefault: false`, which keeps the
+    /// device it opened, watched like an explicitly chosen one. Kept when the capture's device
+    /// is reopened by id (`reconnect.rs`): that device is then the default it follows.
+    pub follow_default: bool,
+}
+
+impl DeviceConfig {
+    /// Whether this capture follows the default: only where a sound server names the default
+    /// (the server path). `follow_default` is set only for a capture of the default (or the
+    /// same capture reopened by id).
+    pub fn follows(&self) -> bool {
+        cfg!(server_path) && self.follow_default
+    }
 }
 
 /// What was actually opened (reported by `stats().device`).
@@ -74,6 +89,8 @@ pub struct DeviceSource {
     link: Arc<Link>,
     /// Watches an explicitly chosen server source for its removal (`removal.rs`).
     _removal: Option<platform::RemovalWatch>,
+    /// The server source this capture opened as the default, when it follows the default.
+    pub default_source: Option<String>,
 }
 
 impl DeviceSource {
@@ -94,7 +111,15 @@ impl DeviceSource {
             output_loopback,
             server_lost: lost,
             explicit_source,
+            default_source,
         } = resolve(cfg.host.as_deref(), &cfg.device, cfg.loopback)?;
+        // A default capture that does not follow the default keeps the device it opened: it is
+        // watched as an explicitly chosen one (never moved to another device without a word).
+        let (explicit_source, default_source) = if cfg.follows() {
+            (None, default_source.or(explicit_source))
+        } else {
+            (explicit_source.or(default_source), None)
+        };
         let default = if output_loopback {
             device.default_output_config()
         } else {
@@ -255,6 +280,7 @@ impl DeviceSource {
             server_lost,
             link: cb_link,
             _removal: removal,
+            default_source,
         })
     }
 

@@ -92,6 +92,18 @@ pub fn own_outputs_on(source: u32) -> Vec<u32> {
         .collect()
 }
 
+/// The source a default capture follows, as the server names it now: its default source, or
+/// with `loopback` its default sink's monitor (`None`: no server, or no such default).
+/// Threads: the hub thread (a listener, once per server change event) and the reconnect thread.
+pub fn default_source(loopback: bool) -> Option<String> {
+    let (source, sink) = Connection::defaults(connect().ok()?).ok()?;
+    if loopback {
+        sink.map(|s| format!("{s}.monitor"))
+    } else {
+        source
+    }
+}
+
 /// The source record stream `output` reads now (`None`: gone, or the server cannot be asked).
 /// Threads: the hub thread (a listener), once per change event of a watched stream.
 pub fn source_of_output(output: u32) -> Option<u32> {

@@ -66,6 +66,13 @@ impl Connection {
         Ok(index)
     }
 
+    /// The server's default source and default sink names now (`GetServerInfo`).
+    pub fn defaults(sock: UnixStream) -> Result<(Option<String>, Option<String>), ProtocolError> {
+        let info: protocol::ServerInfo = Self::ask(sock, Command::GetServerInfo)?;
+        let name = |c: Option<CString>| c.map(|c| c.to_string_lossy().into_owned());
+        Ok((name(info.default_source_name), name(info.default_sink_name)))
+    }
+
     /// Every record stream of the server (`GetSourceOutputInfoList`).
     pub fn source_outputs(sock: UnixStream) -> Result<Vec<SourceOutputInfo>, ProtocolError> {
         Self::ask(sock, Command::GetSourceOutputInfoList)

@@ -15,7 +15,7 @@ mod no_alloc_tests;
 pub use chain::{Chain, ChannelMap};
 pub use convert::{OutputFormat, Sample};
 pub use packetizer::{MissPolicy, Packetizer, Pushed};
-pub use pipeline::{Counters, Descriptor, Disconnect, PacketLayout, Pipeline, PROBE_AFTER_NS};
+pub use pipeline::{Counters, DeviceChange, Descriptor, Disconnect, PacketLayout, Pipeline, PROBE_AFTER_NS};
 #[cfg(test)]
 pub use pipeline::{FLAG_DISCONTINUITY, FLAG_RECONNECT};
 pub use pool::{live_memory as live_pool_memory, SlotState};

@@ -96,8 +96,11 @@ pub struct Counters {
     /// Returns of the device after a loss (audio flowed again).
     pub reconnects: AtomicU64,
     /// Output frames missing while the device was away (closed gaps, and a gap ended by stop,
-    /// close or giving up). Not in `dropped_frames`.
+    /// close or giving up), or while a default capture switched devices. Not in
+    /// `dropped_frames`.
     pub gap_frames: AtomicU64,
+    /// Switches of a default capture to the new default device (`'devicechange'`).
+    pub device_changes: AtomicU64,
 }
 
 impl Counters {
@@ -116,6 +119,16 @@ pub struct Disconnect {
     /// The seq the next packet will carry: the loss comes after every packet before it.
     pub seq: u64,
     pub error: Error,
+}
+
+/// A default capture's switch to the new default device (see [`Pipeline::device_changes`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceChange {
+    /// The seq the next packet will carry: the first packet of the new device, or later.
+    pub seq: u64,
+    /// `(id, name)` of the device captured until now, and of the new default.
+    pub from: (String, String),
+    pub to: (String, String),
 }
 
 /// See [`Pipeline::liveness`].
@@ -140,6 +153,9 @@ pub struct Pipeline {
     /// Device losses a `reconnect` capture survives, waiting for the JS thread (`'disconnect'`).
     /// Lock-free, bounded: pushed by the reconnect thread, at most one per loss.
     pub disconnects: ArrayQueue<Disconnect>,
+    /// Switches of a default capture to the new default, waiting for the JS thread
+    /// (`'devicechange'`). Lock-free, bounded: pushed by the reconnect thread.
+    pub device_changes: ArrayQueue<DeviceChange>,
     /// Stall watchdog: if non-zero, a running source that delivers nothing for this many ns is
     /// reported as lost (a host that goes silent instead of reporting an error).
     pub stall_after_ns: AtomicU64,
@@ -191,6 +207,7 @@ impl Pipeline {
             gap_pending: AtomicBool::new(false),
             errors: ArrayQueue::new(4),
             disconnects: ArrayQueue::new(4),
+            device_changes: ArrayQueue::new(8),
             stall_after_ns: AtomicU64::new(0),
             last_data_ns: AtomicU64::new(0),
             drop_pending: AtomicBool::new(false),
@@ -230,6 +247,7 @@ impl Pipeline {
         !self.ready.is_empty()
             || !self.errors.is_empty()
             || !self.disconnects.is_empty()
+            || !self.device_changes.is_empty()
             || self.drop_pending.load(Ordering::Acquire)
     }
 

@@ -45,6 +45,22 @@ pub struct NativeDisconnect {
     pub error: String,
 }
 
+/// A device as a `'devicechange'` names it.
+#[napi(object)]
+pub struct NativeDeviceRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// A default capture's switch to the new default device.
+#[napi(object)]
+pub struct NativeDeviceChange {
+    /// The first packet of the new device has this seq or a later one.
+    pub seq: f64,
+    pub from: NativeDeviceRef,
+    pub to: NativeDeviceRef,
+}
+
 #[napi(custom_finalize)]
 pub struct NativeCapture {
     session: Option<Session>,
@@ -214,6 +230,17 @@ impl NativeCapture {
         self.pipeline.disconnects.pop().map(|d| NativeDisconnect {
             seq: d.seq as f64,
             error: to_js(d.error).reason,
+        })
+    }
+
+    /// The next switch of a default capture to the new default device (oldest first).
+    #[napi]
+    pub fn take_device_change(&self) -> Option<NativeDeviceChange> {
+        let r = |(id, name): (String, String)| NativeDeviceRef { id, name };
+        self.pipeline.device_changes.pop().map(|d| NativeDeviceChange {
+            seq: d.seq as f64,
+            from: r(d.from),
+            to: r(d.to),
         })
     }
 

@@ -72,6 +72,8 @@ pub struct NativeOptions {
     pub synthetic: Option<NativeSyntheticOptions>,
     /// Reopen a lost device (device sources only); absent: a loss ends the capture.
     pub reconnect: Option<NativeReconnectOptions>,
+    /// A capture of the default device follows the default when it changes (absent: true).
+    pub follow_default: Option<bool>,
 }
 
 /// What the session and the delivery are built from.
@@ -137,11 +139,16 @@ pub fn parse(o: &NativeOptions) -> Result<Parsed, String> {
         };
         let source = SourceConfig::Device(DeviceConfig {
             host: o.host.clone(),
-            device,
             loopback: o.loopback,
             channel_map,
             buffer_frames: o.buffer_frames,
             reconnect: o.reconnect.as_ref().map(policy).transpose()?,
+            // Only a capture of the default follows it (`'default'` is the default too).
+            follow_default: o.follow_default.unwrap_or(true)
+                && (o.loopback
+                    || matches!(&device, DeviceSpec::Default)
+                    || matches!(&device, DeviceSpec::Query(q) if q == "default")),
+            device,
         });
         return Ok(Parsed {
             layout,

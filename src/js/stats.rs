@@ -39,6 +39,8 @@ pub struct NativeAudioStats {
     pub disconnects: f64,
     pub reconnects: f64,
     pub gap_frames: f64,
+    /// Switches of a default capture to a new default device (`'devicechange'`).
+    pub device_changes: f64,
 }
 
 #[napi(object)]
@@ -123,6 +125,7 @@ pub fn snapshot(
             disconnects: g(&c.disconnects),
             reconnects: g(&c.reconnects),
             gap_frames: g(&c.gap_frames),
+            device_changes: g(&c.device_changes),
         },
         device: device.map(|d| NativeDeviceStats {
             id: d.id,
