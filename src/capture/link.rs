@@ -124,6 +124,7 @@ impl Link {
     }
 
     /// The default a capture follows changed (hub thread): wakes the reconnect thread.
+    #[cfg_attr(not(server_path), allow(dead_code))] // only the server path has a default to follow
     pub fn request_switch(&self) {
         self.switch.store(true, Ordering::Release);
         if let Some(t) = self.watcher.get() {
@@ -256,5 +257,28 @@ mod tests {
         assert_eq!(link.close_gap(&p, 9_000_000_000), None, "already counted");
         assert_eq!(Counters::get(&p.counters.gap_frames), 24_000);
         assert_eq!(Counters::get(&p.counters.reconnects), 1);
+    }
+
+    #[test]
+    fn a_switch_to_a_new_default_counts_its_gap_but_is_no_reconnect() {
+        let layout = PacketLayout {
+            sample_rate: 48_000,
+            channels: 2,
+            format: OutputFormat::S16,
+            frames_per_packet: 480,
+        };
+        let p = Pipeline::new(layout, 4);
+        let link = Link::new(0);
+        link.audio(1_000_000_000);
+        assert!(!link.take_switch());
+        link.request_switch();
+        assert!(link.take_switch(), "a request is taken once");
+        assert!(!link.take_switch());
+        link.open_gap();
+        link.expect_return(SWITCH);
+        // The new device's first audio 20 ms after the old one's last frame: 960 frames.
+        assert_eq!(link.returned(&p, 1_020_000_000), Some((0, 960)));
+        assert_eq!(Counters::get(&p.counters.gap_frames), 960);
+        assert_eq!(Counters::get(&p.counters.reconnects), 0, "a switch is not a reconnect");
     }
 }
