@@ -221,6 +221,17 @@ mod tests {
     use super::*;
     use crate::core::{OutputFormat, PacketLayout};
 
+    /// A 48 kHz stereo pipeline of 4 slots.
+    fn pipeline() -> Pipeline {
+        let layout = PacketLayout {
+            sample_rate: 48_000,
+            channels: 2,
+            format: OutputFormat::S16,
+            frames_per_packet: 480,
+        };
+        Pipeline::new(layout, 4)
+    }
+
     #[test]
     fn the_wait_doubles_from_the_initial_delay_up_to_the_maximum() {
         let p = ReconnectPolicy {
@@ -235,13 +246,7 @@ mod tests {
 
     #[test]
     fn a_gap_is_counted_once_whoever_closes_it() {
-        let layout = PacketLayout {
-            sample_rate: 48_000,
-            channels: 2,
-            format: OutputFormat::S16,
-            frames_per_packet: 480,
-        };
-        let p = Pipeline::new(layout, 4);
+        let p = pipeline();
         let link = Link::new(0);
         link.audio(1_000_000_000);
         assert_eq!(link.close_gap(&p, 2_000_000_000), None, "no gap open yet");
@@ -261,13 +266,7 @@ mod tests {
 
     #[test]
     fn a_switch_to_a_new_default_counts_its_gap_but_is_no_reconnect() {
-        let layout = PacketLayout {
-            sample_rate: 48_000,
-            channels: 2,
-            format: OutputFormat::S16,
-            frames_per_packet: 480,
-        };
-        let p = Pipeline::new(layout, 4);
+        let p = pipeline();
         let link = Link::new(0);
         link.audio(1_000_000_000);
         assert!(!link.take_switch());
