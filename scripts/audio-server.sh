@@ -94,15 +94,21 @@ stop() {
 
 tone_start() {
   export PULSE_SERVER="unix:$D/native" PULSE_COOKIE="$D/config/pulse/cookie"
-  [[ -s $D/tone.module ]] && return 0
+  # A tone already playing is kept only if it is this frequency (one left by an earlier test
+  # at another frequency would be heard instead).
+  if [[ -s $D/tone.module ]]; then
+    [[ $(cat "$D/tone.freq" 2>/dev/null) == "${1:-1000}" ]] && return 0
+    tone_stop
+  fi
   pactl load-module module-sine sink=pcmtap_test "frequency=${1:-1000}" rate=48000 >"$D/tone.module"
+  echo "${1:-1000}" >"$D/tone.freq"
 }
 
 tone_stop() {
   export PULSE_SERVER="unix:$D/native" PULSE_COOKIE="$D/config/pulse/cookie"
   [[ -s $D/tone.module ]] || return 0
   pactl unload-module "$(cat "$D/tone.module")" || true
-  rm -f "$D/tone.module"
+  rm -f "$D/tone.module" "$D/tone.freq"
 }
 
 case "${1:-}" in

@@ -109,18 +109,23 @@ LUA
 # group (stopped by group id).
 tone_start() {
   private_env
-  [[ -s $D/tone.pgid ]] && return 0
+  # A tone already playing is kept only if it is this frequency (see audio-server.sh).
+  if [[ -s $D/tone.pgid ]]; then
+    [[ $(cat "$D/tone.freq" 2>/dev/null) == "${1:-1000}" ]] && return 0
+    tone_stop
+  fi
   setsid bash -c 'sox -q -n -t raw -r 48000 -c 2 -e signed -b 16 - synth 86400 sine "$1" vol 0.5 |
     pacat --raw --rate=48000 --channels=2 --format=s16le -d pcmtap_test --latency-msec=100' \
     tone "${1:-1000}" </dev/null >/dev/null 2>&1 &
   echo $! >"$D/tone.pgid"
+  echo "${1:-1000}" >"$D/tone.freq"
   sleep 0.3 # the stream connects; the first 0.15-0.3 s are silence (AUDIO_RIG.md)
 }
 
 tone_stop() {
   [[ -s $D/tone.pgid ]] || return 0
   kill -- "-$(cat "$D/tone.pgid")" 2>/dev/null || true
-  rm -f "$D/tone.pgid"
+  rm -f "$D/tone.pgid" "$D/tone.freq"
 }
 
 case "${1:-}" in

@@ -312,8 +312,10 @@ async function suspend(ms) {
   await waitFor(() => state.packets >= 20, 5000)
   const before = await state.record(0.4)
   await reach.pactl('suspend-sink', 'pcmtap_test', '1')
+  const suspendedAt = now()
   await sleep(ms)
   await reach.pactl('suspend-sink', 'pcmtap_test', '0')
+  const away = now() - suspendedAt
   await sleep(1500)
   const after = await state.record(0.6)
   // What the server itself delivers now, to a plain libpulse client reaching it the same way:
@@ -322,7 +324,7 @@ async function suspend(ms) {
   const stats = cap.stats()
   await cap.close()
   await server('stop')
-  return { before, after, reference, log: log.join(' '), errors: state.errors, disconnects: stats.audio.disconnects, gapFrames: stats.audio.gapFrames }
+  return { before, after, reference, away, log: log.join(' '), flagged: state.flagged, errors: state.errors, disconnects: stats.audio.disconnects, gapFrames: stats.audio.gapFrames }
 }
 
 /** `seconds` of the sink's monitor through parec (mono f32), analysed; `bytes`: what came. */
