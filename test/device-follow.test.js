@@ -109,3 +109,30 @@ for (const host of ['alsa', 'pulseaudio']) {
     }
   })
 }
+
+// The default source itself removed: the server picks another default, and the capture of the
+// default follows it (never DEVICE_LOST, never a capture left on a moved stream without a word).
+for (const host of ['alsa', 'pulseaudio']) {
+  test(`${host}: the default source is removed: the capture follows the server's next default`, async (t) => {
+    const srv = await server
+    if (!srv.ok) return t.skip(skipReason(srv))
+    const sink = `pcmtap_gone_${host}`
+    const remove = await toneSink(t, sink, 440, { pin: true })
+    await setDefault(t, 'source', `${sink}.monitor`)
+    const rec = recorder(t, { host })
+    await rec.cap.start()
+    assert.match(rec.cap.stats().device.id, new RegExp(`${sink}\\.monitor`))
+    assert.ok(await waitFor(() => share(rec.packets.slice(-20), 440) > 0.8 && rec.packets.length > 30, 3000), `its 440 Hz first: ${summary(rec.packets.slice(-6))}`)
+    const removedAt = performance.now()
+    await remove()
+    assert.ok(await waitFor(() => rec.events.some((e) => e.e === 'devicechange'), 2000), `'devicechange' within 2 s: ${JSON.stringify(rec.events)}`)
+    const ev = rec.events.find((e) => e.e === 'devicechange')
+    const next = (await pactl('get-default-source')).trim()
+    t.diagnostic(`'devicechange' ${Math.round(ev.at - removedAt)} ms after the unload began, to ${ev.to.id} (server default ${next})`)
+    assert.ok(ev.to.id.endsWith(next) || ev.to.id.endsWith(`${next}"`), `to the server's new default ${next}: ${ev.to.id}`)
+    assert.ok(await waitFor(() => rec.packets.length > ev.packets + 20, 3000), 'the new default delivers')
+    assert.equal(rec.cap.running, true)
+    assert.equal(rec.cap.stats().device.id, ev.to.id)
+    assert.deepEqual(rec.events.filter((e) => e.e === 'error' || e.e === 'disconnect'), [])
+  })
+}
