@@ -345,14 +345,16 @@ export interface DeviceChange {
  * thread. On Linux/BSD (hosts `alsa` and `pulseaudio`) all watchers of the process share one
  * subscription to the PulseAudio or PipeWire server's events: a native thread
  * (`pcmtap-devwatch`) reads them and wakes the JS thread once per burst; ~25 ms later the
- * devices are listed (synchronously, on the JS thread) and compared. Elsewhere (Windows, macOS,
- * and the `jack` host) watchers list the devices every second instead (`mechanism: 'poll'`).
+ * devices are listed (synchronously, on the JS thread) and compared. On Windows (host `wasapi`)
+ * they share one `IMMNotificationClient` registration the same way (the system's notification
+ * thread wakes the JS thread). Elsewhere (macOS, the `jack` and `asio` hosts, or a refused
+ * registration) watchers list the devices every second instead (`mechanism: 'poll'`).
  * A watcher never keeps the process alive by itself.
  */
 export interface DeviceWatcher extends EventEmitter {
   /** The host watched (undefined: the platform's default). */
   readonly host: HostName | undefined
-  /** `'subscription'`: the sound server's events (changes within ~50 ms); `'poll'`: `listDevices()` every second. */
+  /** `'subscription'`: the sound server's events (Linux: changes within ~50 ms) or the system's endpoint notifications (Windows); `'poll'`: `listDevices()` every second. */
   readonly mechanism: 'subscription' | 'poll'
   readonly closed: boolean
   /** Stops this watcher; the last one closed ends the shared subscription. Idempotent. */

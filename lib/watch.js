@@ -7,8 +7,10 @@
 // closed by the last close(). The hub thread wakes #onWake once per burst through an unref'd
 // threadsafe function; SETTLE_MS later (a sink load sends several events within a millisecond)
 // the subscription is re-armed, each host's devices are listed once, and each watcher diffs them
-// by id against what it saw before. Elsewhere (and for 'jack'), watchers share one unref'd
-// POLL_MS timer instead. Neither keeps the process alive.
+// by id against what it saw before. Windows ('wasapi'): the same, woken by the system's endpoint
+// notifications (IMMNotificationClient, src/capture/endpoint_watch.rs). Elsewhere (and for
+// 'jack', 'asio'), watchers share one unref'd POLL_MS timer instead. Neither keeps the process
+// alive.
 const { EventEmitter } = require('node:events')
 const native = require('../native.js')
 const { listDevices, checkHost, hosts } = require('./devices')
@@ -19,8 +21,9 @@ const { codes, callNative } = require('./errors')
 const SETTLE_MS = 25
 /** How often watchers without a subscription list the devices. */
 const POLL_MS = 1000
-/** The hosts whose devices the sound server's events describe. */
-const SUBSCRIBED_HOSTS = ['alsa', 'pulseaudio']
+/** The hosts whose devices the native events describe: the sound server's (Linux), the
+ * system's endpoint notifications (Windows). */
+const SUBSCRIBED_HOSTS = process.platform === 'win32' ? ['wasapi'] : ['alsa', 'pulseaudio']
 /** Set to 1: watchers poll as on platforms without server events (tests of that path). */
 const SIMULATE_NO_EVENTS_ENV = 'PCMTAP_SIMULATE_NO_DEVICE_EVENTS'
 
@@ -187,8 +190,18 @@ function watchDevices(options) {
   checkHost(host, 'host')
   const subscribed =
     native.deviceWatchSupported() && SUBSCRIBED_HOSTS.includes(host ?? hosts().default) && process.env[SIMULATE_NO_EVENTS_ENV] !== '1'
-  const w = new DeviceWatcher(kToken, host, subscribed ? 'subscription' : 'poll', current(host))
-  attach(w)
+  const devices = current(host)
+  const w = new DeviceWatcher(kToken, host, subscribed ? 'subscription' : 'poll', devices)
+  try {
+    attach(w)
+  } catch (err) {
+    // The system refused its notifications (Windows: COM or the endpoint registration failed,
+    // the reason in err.message): the watcher polls instead, and says so in `mechanism`.
+    if (!subscribed || err.code !== codes.HOST_UNAVAILABLE) throw err
+    const polled = new DeviceWatcher(kToken, host, 'poll', devices)
+    attach(polled)
+    return polled
+  }
   return w
 }
 

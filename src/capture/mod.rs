@@ -6,6 +6,9 @@
 mod callback;
 mod devices;
 mod hosts;
+// watchDevices() on Windows: endpoint notifications (IMMNotificationClient).
+#[cfg(windows)]
+mod endpoint_watch;
 // HRESULT names for Windows messages (plain strings: unit-tested on every platform).
 #[cfg(any(windows, test))]
 mod hresult;

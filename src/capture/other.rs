@@ -10,6 +10,7 @@ use cpal::{DeviceId, HostId};
 
 use super::devices::{generic_entries, Entry};
 use super::resolve::ServerLost;
+#[cfg(not(windows))]
 use super::server_event::{HubStats, Listener};
 use crate::error::Error;
 
@@ -51,16 +52,28 @@ pub fn catalog(
     generic_entries(h)
 }
 
-/// No sound server to subscribe to here: listeners are never called (a watcher polls instead).
-pub const SUBSCRIPTION_SUPPORTED: bool = false;
+/// Windows: the system's endpoint notifications (`endpoint_watch.rs`). Elsewhere here no
+/// events exist: listeners are never called (a watcher polls instead).
+pub const SUBSCRIPTION_SUPPORTED: bool = cfg!(windows);
+
+#[cfg(windows)]
+pub use super::endpoint_watch::{hub_stats, subscribe, SubscriptionGuard};
 
 /// The interface of `subscribe.rs`: registers nothing, never fails.
+#[cfg(not(windows))]
 #[must_use = "dropping the guard unsubscribes at once"]
 pub struct SubscriptionGuard(());
 
 /// Accepts the listener and never calls it (see [`SUBSCRIPTION_SUPPORTED`]).
+#[cfg(not(windows))]
 pub fn subscribe(_listener: Listener) -> Result<SubscriptionGuard, Error> {
     Ok(SubscriptionGuard(()))
+}
+
+/// Always empty: there is no hub here.
+#[cfg(not(windows))]
+pub fn hub_stats() -> HubStats {
+    HubStats::default()
 }
 
 /// The interface of `removal.rs`: no server here, so nothing to watch.
@@ -96,7 +109,3 @@ pub fn default_source(_loopback: bool) -> Option<String> {
     None
 }
 
-/// Always empty: there is no hub here.
-pub fn hub_stats() -> HubStats {
-    HubStats::default()
-}

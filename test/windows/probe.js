@@ -8,9 +8,12 @@
 //   probe.js '{"op":"list"}'                       hosts(), listDevices({ all }), defaultDevice(), twice
 //   probe.js '{"op":"open-each"}'                  every listed device opened alone for 0.5 s
 //   probe.js '{"op":"capture","options":{...},"ms":2000,"log":"/tmp/x","until":"reconnect"}'
+//   probe.js '{"op":"watch","ms":4000,"log":"/tmp/x"}'  two watchDevices() watchers for ms, then closed
+//   probe.js '{"op":"watch-open"}'                 a watcher left open: the process must still exit
 const fs = require('node:fs')
 const path = require('node:path')
 const pcmtap = require(path.join(__dirname, '..', '..'))
+const native = require(path.join(__dirname, '..', '..', 'native.js'))
 const { analyze, firstChannel } = require('../signal')
 
 const job = JSON.parse(process.argv[2])
@@ -72,6 +75,26 @@ async function capture(options, { ms = 2000, until = null, maxMs = 30_000 } = {}
   return { startMs: started - t0, seconds, packets, frames, discontinuities, events, stats, before: signal(chunks.before), after: signal(chunks.after) }
 }
 
+/** Two watchers (one native registration) for `ms`, their changes logged, then both closed. */
+async function watch(ms = 4000) {
+  const changes = []
+  const watchers = [pcmtap.watchDevices({ host: 'wasapi' }), pcmtap.watchDevices()]
+  for (const w of watchers) {
+    w.on('change', (c) => {
+      const change = { added: c.added.map((d) => d.name), removed: c.removed.map((d) => d.name), defaultChanged: c.defaultChanged, defaultInput: c.defaultInput && c.defaultInput.name }
+      changes.push(change)
+      log({ type: 'change', ...change })
+    })
+  }
+  const open = native.deviceWatchStats()
+  log({ type: 'ready', mechanism: watchers.map((w) => w.mechanism) })
+  await new Promise((r) => setTimeout(r, ms))
+  const t0 = performance.now()
+  for (const w of watchers) w.close()
+  const closeMs = performance.now() - t0
+  return { mechanism: watchers.map((w) => w.mechanism), open, closed: native.deviceWatchStats(), closeMs, changes }
+}
+
 async function main() {
   if (job.op === 'list') {
     const once = () => ({ hosts: pcmtap.hosts(), devices: pcmtap.listDevices({ all: true }), listed: pcmtap.listDevices(), default: pcmtap.defaultDevice() })
@@ -86,6 +109,11 @@ async function main() {
     return out
   }
   if (job.op === 'capture') return capture(job.options || {}, job)
+  if (job.op === 'watch') return watch(job.ms)
+  if (job.op === 'watch-open') {
+    const w = pcmtap.watchDevices({ host: 'wasapi' })
+    return { mechanism: w.mechanism, hub: native.deviceWatchStats() }
+  }
   throw new Error(`unknown op ${job.op}`)
 }
 
