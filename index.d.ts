@@ -347,8 +347,9 @@ export interface DeviceChange {
  * (`pcmtap-devwatch`) reads them and wakes the JS thread once per burst; ~25 ms later the
  * devices are listed (synchronously, on the JS thread) and compared. On Windows (host `wasapi`)
  * they share one `IMMNotificationClient` registration the same way (the system's notification
- * thread wakes the JS thread). Elsewhere (macOS, the `jack` and `asio` hosts, or a refused
- * registration) watchers list the devices every second instead (`mechanism: 'poll'`).
+ * thread wakes the JS thread), and on macOS (host `coreaudio`) CoreAudio's property listeners
+ * (type-checked only). Elsewhere (the `jack` and `asio` hosts, or a refused registration)
+ * watchers list the devices every second instead (`mechanism: 'poll'`).
  * A watcher never keeps the process alive by itself.
  */
 export interface DeviceWatcher extends EventEmitter {

@@ -8,8 +8,9 @@
 // threadsafe function; SETTLE_MS later (a sink load sends several events within a millisecond)
 // the subscription is re-armed, each host's devices are listed once, and each watcher diffs them
 // by id against what it saw before. Windows ('wasapi'): the same, woken by the system's endpoint
-// notifications (IMMNotificationClient, src/capture/endpoint_watch.rs). Elsewhere (and for
-// 'jack', 'asio'), watchers share one unref'd POLL_MS timer instead. Neither keeps the process
+// notifications (IMMNotificationClient, src/capture/endpoint_watch.rs); macOS ('coreaudio'):
+// CoreAudio's property listeners (src/capture/coreaudio_watch.rs, type-checked only). Elsewhere
+// (and for 'jack', 'asio'), watchers share one unref'd POLL_MS timer instead. Neither keeps the process
 // alive.
 const { EventEmitter } = require('node:events')
 const native = require('../native.js')
@@ -22,8 +23,8 @@ const SETTLE_MS = 25
 /** How often watchers without a subscription list the devices. */
 const POLL_MS = 1000
 /** The hosts whose devices the native events describe: the sound server's (Linux), the
- * system's endpoint notifications (Windows). */
-const SUBSCRIBED_HOSTS = process.platform === 'win32' ? ['wasapi'] : ['alsa', 'pulseaudio']
+ * system's endpoint notifications (Windows), CoreAudio's property listeners (macOS). */
+const SUBSCRIBED_HOSTS = { win32: ['wasapi'], darwin: ['coreaudio'] }[process.platform] ?? ['alsa', 'pulseaudio']
 /** Set to 1: watchers poll as on platforms without server events (tests of that path). */
 const SIMULATE_NO_EVENTS_ENV = 'PCMTAP_SIMULATE_NO_DEVICE_EVENTS'
 

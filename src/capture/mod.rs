@@ -6,9 +6,14 @@
 mod callback;
 mod devices;
 mod hosts;
-// watchDevices() on Windows: endpoint notifications (IMMNotificationClient).
+// watchDevices() where the system notifies device changes: Windows (IMMNotificationClient),
+// macOS (CoreAudio property listeners), on one shared listener registry.
+#[cfg(target_os = "macos")]
+mod coreaudio_watch;
 #[cfg(windows)]
 mod endpoint_watch;
+#[cfg(any(windows, target_os = "macos"))]
+mod notify_hub;
 // HRESULT names for Windows messages (plain strings: unit-tested on every platform).
 #[cfg(any(windows, test))]
 mod hresult;

@@ -10,7 +10,7 @@ use cpal::{DeviceId, HostId};
 
 use super::devices::{generic_entries, Entry};
 use super::resolve::ServerLost;
-#[cfg(not(windows))]
+#[cfg(not(any(windows, target_os = "macos")))]
 use super::server_event::{HubStats, Listener};
 use crate::error::Error;
 
@@ -52,26 +52,29 @@ pub fn catalog(
     generic_entries(h)
 }
 
-/// Windows: the system's endpoint notifications (`endpoint_watch.rs`). Elsewhere here no
-/// events exist: listeners are never called (a watcher polls instead).
-pub const SUBSCRIPTION_SUPPORTED: bool = cfg!(windows);
+/// Windows: the system's endpoint notifications (`endpoint_watch.rs`); macOS: CoreAudio's
+/// property listeners (`coreaudio_watch.rs`). Elsewhere here no events exist: listeners are never
+/// called (a watcher polls instead).
+pub const SUBSCRIPTION_SUPPORTED: bool = cfg!(any(windows, target_os = "macos"));
 
+#[cfg(target_os = "macos")]
+pub use super::coreaudio_watch::{hub_stats, subscribe, SubscriptionGuard};
 #[cfg(windows)]
 pub use super::endpoint_watch::{hub_stats, subscribe, SubscriptionGuard};
 
 /// The interface of `subscribe.rs`: registers nothing, never fails.
-#[cfg(not(windows))]
+#[cfg(not(any(windows, target_os = "macos")))]
 #[must_use = "dropping the guard unsubscribes at once"]
 pub struct SubscriptionGuard(());
 
 /// Accepts the listener and never calls it (see [`SUBSCRIPTION_SUPPORTED`]).
-#[cfg(not(windows))]
+#[cfg(not(any(windows, target_os = "macos")))]
 pub fn subscribe(_listener: Listener) -> Result<SubscriptionGuard, Error> {
     Ok(SubscriptionGuard(()))
 }
 
 /// Always empty: there is no hub here.
-#[cfg(not(windows))]
+#[cfg(not(any(windows, target_os = "macos")))]
 pub fn hub_stats() -> HubStats {
     HubStats::default()
 }
