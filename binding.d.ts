@@ -71,7 +71,45 @@ export declare function deviceWatchSupported(): boolean
 
 export declare function hosts(): NativeHosts
 
+/** The applications playing through the sound server now (Linux: PulseAudio or PipeWire). */
+export declare function listApplications(): Array<NativeAppInfo>
+
 export declare function listDevices(host: string | undefined | null, kind: string | undefined | null, probe: boolean, all: boolean): Array<NativeDeviceInfo>
+
+/** One application playing audio now. */
+export interface NativeAppInfo {
+  pid: number
+  name: string
+  binary: string
+  host: string
+  streams: number
+}
+
+/**
+ * `application` (or `loopback: { exclude }`) as `lib/options.js` normalized it: exactly one
+ * field present.
+ */
+export interface NativeApplicationOptions {
+  pid?: number
+  name?: string
+  exclude?: Array<number>
+}
+
+/** An application capture's state. */
+export interface NativeApplicationStats {
+  /** The application's name (or what the selection means). */
+  name: string
+  /** The processes followed (empty for `exclude`). */
+  pids: Array<number>
+  /** Playback streams mixed now. */
+  streams: number
+  /** Record streams opened so far (one per playback stream of the application). */
+  streamsOpened: number
+  /** Frames delivered while the application played nothing (silence at the clock's pace). */
+  idleFrames: number
+  /** Frames of a playing stream that came too late and were replaced by silence. */
+  underrunFrames: number
+}
 
 export interface NativeAudioStats {
   frames: number
@@ -189,6 +227,8 @@ export interface NativeOptions {
   reconnect?: NativeReconnectOptions
   /** A capture of the default device follows the default when it changes (absent: true). */
   followDefault?: boolean
+  /** One application's audio, or everything but some (device sources only; no `device`). */
+  application?: NativeApplicationOptions
 }
 
 export interface NativePoolStats {
@@ -231,6 +271,8 @@ export interface NativeStats {
   device?: NativeDeviceStats
   /** Process-wide: present once a capture through the ALSA `pulse` plugin was opened. */
   pulseConfig?: NativePulseConfigStats
+  /** An application capture's state (once started). */
+  application?: NativeApplicationStats
 }
 
 export interface NativeSyntheticOptions {

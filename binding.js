@@ -841,5 +841,6 @@ module.exports.defaultDevice = nativeBinding.defaultDevice
 module.exports.deviceWatchStats = nativeBinding.deviceWatchStats
 module.exports.deviceWatchSupported = nativeBinding.deviceWatchSupported
 module.exports.hosts = nativeBinding.hosts
+module.exports.listApplications = nativeBinding.listApplications
 module.exports.listDevices = nativeBinding.listDevices
 module.exports.watchDevices = nativeBinding.watchDevices

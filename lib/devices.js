@@ -1,5 +1,6 @@
 'use strict'
-// Device discovery for JS: listDevices(), defaultDevice(), hosts(). JS thread; synchronous.
+// Device discovery for JS: listDevices(), defaultDevice(), hosts(), listApplications(). JS
+// thread; synchronous.
 const native = require('../native.js')
 const { HOST_NAMES, checkOptions, bool } = require('./options')
 const { invalidType, invalidValue, callNative } = require('./errors')
@@ -44,4 +45,13 @@ function hosts() {
   return native.hosts()
 }
 
-module.exports = { listDevices, defaultDevice, hosts, checkHost }
+/**
+ * The applications playing audio now, one entry per process: `[{ pid, name, binary, host,
+ * streams }]` (Linux: the PulseAudio or PipeWire server's playback streams). What
+ * `new Capture({ application: { pid } })` records. Elsewhere: UNSUPPORTED_CONFIG.
+ */
+function listApplications() {
+  return callNative(() => native.listApplications())
+}
+
+module.exports = { listDevices, defaultDevice, hosts, checkHost, listApplications }

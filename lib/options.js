@@ -34,6 +34,7 @@ const DEFAULTS = Object.freeze({
   synthetic: undefined,
   reconnect: false,
   followDefault: true,
+  application: undefined,
 })
 const SYNTHETIC_DEFAULTS = Object.freeze({
   waveform: 'sine',
@@ -197,6 +198,29 @@ function normalizeDevice(d) {
   throw invalidType('device', 'a string (id or name) or an object { id }', d)
 }
 
+/** `application: { pid } | { name }`: exactly one key. Returns the native form, or undefined. */
+function normalizeApplication(raw) {
+  if (raw === undefined) return undefined
+  if (!isPlainObject(raw, 'application')) throw invalidType('application', 'an object { pid } or { name }', raw)
+  const a = readOnce(raw, { pid: 1, name: 1 }, 'application.', 'application')
+  const keys = Object.keys(a)
+  if (keys.length !== 1) throw invalidValue('application', 'an object with exactly one of pid, name', raw)
+  if (keys[0] === 'pid') return { pid: int('application.pid', a.pid, 1, 4294967295) }
+  if (typeof a.name !== 'string') throw invalidType('application.name', 'of type string', a.name)
+  if (a.name.length === 0 || a.name.length > 256) throw invalidValue('application.name', 'a name of 1 to 256 characters', a.name)
+  return { name: a.name }
+}
+
+/** `loopback: { exclude: [pid, ...] }`: 1 to 64 process ids. Returns the list. */
+function normalizeExclude(raw) {
+  const o = readOnce(raw, { exclude: 1 }, 'loopback.', 'loopback')
+  const list = o.exclude
+  if (!guarded('loopback.exclude', () => Array.isArray(list))) throw invalidType('loopback.exclude', 'an array of process ids', list)
+  return listOnce('loopback.exclude', list, (len) => {
+    if (len === 0 || len > 64) throw invalidValue('loopback.exclude', 'an array of 1 to 64 process ids', list)
+  }).map((pid, i) => int(`loopback.exclude[${i}]`, pid, 1, 4294967295))
+}
+
 /** Returns `{ native, autoRelease, signal }`: the full option set for the native side, read
  * once and validated, or throws. */
 function normalize(options) {
@@ -209,9 +233,24 @@ function normalize(options) {
   const channels = int('channels', get('channels'), 1, 32)
   const host = get('host') === undefined ? undefined : oneOf('host', get('host'), HOST_NAMES)
   const { device, deviceId } = normalizeDevice(get('device'))
-  const loopback = bool('loopback', get('loopback'))
-  if (loopback && (device !== undefined || deviceId !== undefined)) {
-    throw invalidValue('loopback', 'false when "device" is given (loopback picks the default output)', loopback)
+  const rawLoopback = get('loopback')
+  // `loopback: { exclude: [pid, ...] }`: what the machine plays less those applications' audio.
+  const exclude = isPlainObject(rawLoopback, 'loopback') ? normalizeExclude(rawLoopback) : undefined
+  const loopback = exclude === undefined ? bool('loopback', rawLoopback) : false
+  if ((loopback || exclude) && (device !== undefined || deviceId !== undefined)) {
+    throw invalidValue('loopback', 'false when "device" is given (loopback picks the default output)', rawLoopback)
+  }
+  let application = normalizeApplication(get('application'))
+  if (application && exclude) throw invalidValue('application', 'undefined with loopback: { exclude } (one or the other)', get('application'))
+  if (exclude) application = { exclude }
+  if (application) {
+    if (source !== 'device') throw invalidValue(exclude ? 'loopback' : 'application', "undefined unless source is 'device'", exclude ? rawLoopback : get('application'))
+    if (device !== undefined || deviceId !== undefined || loopback) {
+      throw invalidValue('application', 'undefined when "device" or "loopback: true" is given (it records an application, not a device)', get('application'))
+    }
+    if (get('reconnect') !== false && get('reconnect') !== undefined) {
+      throw invalidValue('reconnect', 'false with an application capture (it follows the application instead)', get('reconnect'))
+    }
   }
   let channelMap = get('channelMap')
   if (channelMap !== undefined) {
@@ -256,7 +295,8 @@ function normalize(options) {
       useExternalBuffer: bool('useExternalBuffer', get('useExternalBuffer')),
       lowWaterMark,
       synthetic: source === 'synthetic' ? normalizeSynthetic(get('synthetic'), sampleRate) : undefined,
-      reconnect: normalizeReconnect(get('reconnect'), source),
+      reconnect: application ? undefined : normalizeReconnect(get('reconnect'), source),
+      application,
       // A capture of the default follows it unless told not to; any other capture ignores it.
       followDefault: bool('followDefault', get('followDefault')),
     },

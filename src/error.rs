@@ -27,6 +27,13 @@ pub enum ErrorKind {
     DeviceLost,
     /// Any other failure of the host while opening or running the stream.
     StreamError,
+    /// No application matches an application capture's selection (the message lists those
+    /// playing). Only the server path raises it (elsewhere application capture is refused).
+    #[cfg_attr(not(server_path), allow(dead_code))]
+    AppNotFound,
+    /// The application an application capture follows exited (server path only).
+    #[cfg_attr(not(server_path), allow(dead_code))]
+    AppExited,
     /// The pool's memory could not be allocated. Retrying with a smaller `poolSize`, or after
     /// other captures closed, may help.
     OutOfMemory,

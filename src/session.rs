@@ -8,7 +8,7 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use crate::capture::{DeviceConfig, DeviceSource, OpenedDevice, ReconnectingDevice};
+use crate::capture::{AppConfig, AppSource, AppState, DeviceConfig, DeviceSource, OpenedDevice, ReconnectingDevice};
 use crate::core::{Notified, PacketLayout, Pipeline, Relay};
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::{SyntheticConfig, SyntheticSource};
@@ -18,6 +18,8 @@ use crate::source::{SyntheticConfig, SyntheticSource};
 pub enum SourceConfig {
     Synthetic(SyntheticConfig),
     Device(DeviceConfig),
+    /// One application's audio (or everything but some), from the sound server.
+    Application(AppConfig),
 }
 
 enum Source {
@@ -27,6 +29,7 @@ enum Source {
     /// A device capture with `reconnect`, or following the default: its own thread owns the
     /// stream.
     Reconnecting(ReconnectingDevice),
+    Application(AppSource),
 }
 
 struct Running {
@@ -41,6 +44,8 @@ pub struct Session {
     /// The device config opened by the last successful start (device sources only); while a
     /// `reconnect` capture runs, its reconnect thread holds the current one.
     opened: Option<OpenedDevice>,
+    /// The application capture's state of the last successful start.
+    app: Option<std::sync::Arc<AppState>>,
 }
 
 impl Session {
@@ -52,6 +57,7 @@ impl Session {
             source,
             running: None,
             opened: None,
+            app: None,
         })
     }
 
@@ -71,6 +77,17 @@ impl Session {
                 ..
             }) => Some(r.opened()),
             _ => self.opened.clone(),
+        }
+    }
+
+    /// An application capture's state (while it runs, and after: the last run's).
+    pub fn app_state(&self) -> Option<std::sync::Arc<AppState>> {
+        match &self.running {
+            Some(Running {
+                source: Source::Application(a),
+                ..
+            }) => Some(a.state.clone()),
+            _ => self.app.clone(),
         }
     }
 
@@ -106,6 +123,10 @@ impl Session {
                     Source::Device(Box::new(d))
                 }),
             },
+            SourceConfig::Application(cfg) => AppSource::start(cfg, p, relay.thread()).map(|a| {
+                self.app = Some(a.state.clone());
+                Source::Application(a)
+            }),
         };
         match started {
             Ok(source) => {
@@ -139,6 +160,7 @@ impl Session {
                 self.opened = Some(r.opened());
                 r.stop()
             }
+            Source::Application(a) => a.stop(),
         }
         // What the source published is queued; a producer that outlives it publishes nothing.
         self.pipeline.gate.seal();

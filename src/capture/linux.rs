@@ -16,6 +16,8 @@ use super::resolve::ServerLost;
 use super::{pulse_addr, pulse_conf, server};
 use crate::error::{Error, ErrorKind};
 
+pub use super::app_source::AppSource;
+pub use super::apps::list as list_apps;
 pub use super::follow::{watch as watch_default, DefaultWatch};
 pub use super::removal::{watch as watch_removal, RemovalWatch};
 pub use super::subscribe::default_source;

@@ -3,6 +3,7 @@
 //! (`subscribe`: device and server events, Linux/BSD). Every cpal import of the crate
 //! lives in this folder (cpal's API moves between minor versions).
 
+mod app_config;
 mod callback;
 mod devices;
 mod hosts;
@@ -45,6 +46,9 @@ mod pulse_state;
 #[cfg_attr(not(server_path), allow(dead_code))]
 mod server_event;
 server_modules!(
+    app_source,
+    app_wire,
+    apps,
     follow,
     pulse_addr,
     pulse_conf,
@@ -57,10 +61,11 @@ server_modules!(
     subscribe_wire
 );
 
+pub use app_config::{AppConfig, AppSelect, AppState};
 pub use devices::{default_device, list, ConfigInfo, DeviceInfo, DeviceSpec};
 pub use hosts::{compiled_hosts, default_host_name};
 pub use link::ReconnectPolicy;
-pub use platform::{hub_stats, subscribe, SubscriptionGuard, SUBSCRIPTION_SUPPORTED};
+pub use platform::{hub_stats, list_apps, subscribe, AppSource, SubscriptionGuard, SUBSCRIPTION_SUPPORTED};
 pub use pulse_state::{pulse_config, WARNING_CODE};
 pub use reconnect::ReconnectingDevice;
 pub use server_event::{ChangeKind, Facility, ServerEvent};

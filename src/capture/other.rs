@@ -112,3 +112,34 @@ pub fn default_source(_loopback: bool) -> Option<String> {
     None
 }
 
+
+/// The interface of `app_source.rs`: no sound server here to take one application's streams
+/// from (Windows process loopback and macOS process taps are not done yet).
+pub struct AppSource {
+    pub state: std::sync::Arc<super::app_config::AppState>,
+}
+
+impl AppSource {
+    pub fn start(
+        _cfg: &super::app_config::AppConfig,
+        _pipeline: std::sync::Arc<crate::core::Pipeline>,
+        _relay: std::thread::Thread,
+    ) -> Result<Self, Error> {
+        Err(unsupported_apps())
+    }
+
+    pub fn stop(self) {}
+}
+
+fn unsupported_apps() -> Error {
+    Error::new(
+        crate::error::ErrorKind::UnsupportedConfig,
+        "per-application capture is implemented on Linux (PulseAudio, PipeWire) only; \
+         Windows process loopback and macOS process taps are not done yet",
+    )
+}
+
+/// No applications can be listed here.
+pub fn list_apps() -> Result<Vec<super::app_config::AppInfo>, Error> {
+    Err(unsupported_apps())
+}

@@ -21,6 +21,10 @@ pub enum Facility {
     SourceOutput,
     /// A sound card (profile changes, hot-plugged USB devices).
     Card,
+    /// A playback stream (an application playing into a sink).
+    SinkInput,
+    /// A client connection of the server (an application connecting or going away).
+    Client,
     /// Anything else the server reports (not subscribed to by the hub: never seen in practice).
     Other,
 }

@@ -104,6 +104,25 @@ pub fn default_source(loopback: bool) -> Option<String> {
     }
 }
 
+/// Every playback stream of the server now (`None`: no server, or it cannot be asked). Threads:
+/// the JS thread (`listApplications()`, an application capture's start) and an application
+/// capture's control thread.
+pub fn sink_inputs() -> Option<Vec<pulseaudio::protocol::SinkInputInfo>> {
+    Connection::sink_inputs(connect().ok()?).ok()
+}
+
+/// The monitor source of sink `sink` (`None`: gone, or the server cannot be asked). Threads: an
+/// application capture's control thread.
+pub fn sink_monitor(sink: u32) -> Option<u32> {
+    Connection::sink(connect().ok()?, sink).ok()?.monitor_source_index
+}
+
+/// The socket and cookie of the server the hub connects to (an application capture's own
+/// client connects there too).
+pub fn server_socket() -> io::Result<UnixStream> {
+    connect()
+}
+
 /// The source record stream `output` reads now (`None`: gone, or the server cannot be asked).
 /// Threads: the hub thread (a listener), once per change event of a watched stream.
 pub fn source_of_output(output: u32) -> Option<u32> {

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use pulseaudio::protocol::{
     self, AuthParams, AuthReply, Command, CommandReply, Descriptor, LookupReply, Prop, Props,
-    ProtocolError, SetClientNameReply, SourceOutputInfo, SubscriptionEvent, SubscriptionEventFacility, SubscriptionEventType,
+    ProtocolError, SetClientNameReply, SinkInfo, SinkInputInfo, SourceOutputInfo, SubscriptionEvent, SubscriptionEventFacility, SubscriptionEventType,
     SubscriptionMask,
 };
 
@@ -35,6 +35,8 @@ pub fn mask() -> SubscriptionMask {
         | SubscriptionMask::SERVER
         | SubscriptionMask::SOURCE_OUTPUT
         | SubscriptionMask::CARD
+        | SubscriptionMask::SINK_INPUT
+        | SubscriptionMask::CLIENT
 }
 
 /// A subscribed connection.
@@ -73,6 +75,19 @@ impl Connection {
         Ok((name(info.default_source_name), name(info.default_sink_name)))
     }
 
+    /// Every playback stream of the server (`GetSinkInputInfoList`).
+    pub fn sink_inputs(sock: UnixStream) -> Result<Vec<SinkInputInfo>, ProtocolError> {
+        Self::ask(sock, Command::GetSinkInputInfoList)
+    }
+
+    /// One sink of the server (`GetSinkInfo`).
+    pub fn sink(sock: UnixStream, index: u32) -> Result<SinkInfo, ProtocolError> {
+        Self::ask(sock, Command::GetSinkInfo(protocol::GetSinkInfo {
+            index: Some(index),
+            name: None,
+        }))
+    }
+
     /// Every record stream of the server (`GetSourceOutputInfoList`).
     pub fn source_outputs(sock: UnixStream) -> Result<Vec<SourceOutputInfo>, ProtocolError> {
         Self::ask(sock, Command::GetSourceOutputInfoList)
@@ -95,8 +110,22 @@ impl Connection {
         Ok(reply)
     }
 
+    /// A connection for commands and streams of its own (an application capture's): the
+    /// handshake done as `name`, the socket back with no timeout, and the protocol version.
+    pub fn open(sock: UnixStream, name: &str) -> Result<(UnixStream, u16), ProtocolError> {
+        let Connection { reader, version } = Self::handshake_as(sock, name)?;
+        // The server sends nothing unasked after the handshake: no byte is left in the buffer.
+        let sock = reader.into_inner();
+        sock.set_read_timeout(None)?;
+        Ok((sock, version))
+    }
+
     /// Authenticates on `sock` and names the client; reads time out after [`HANDSHAKE_TIMEOUT`].
     fn handshake(sock: UnixStream) -> Result<Self, ProtocolError> {
+        Self::handshake_as(sock, CLIENT_NAME)
+    }
+
+    fn handshake_as(sock: UnixStream, client_name: &str) -> Result<Self, ProtocolError> {
         sock.set_read_timeout(Some(HANDSHAKE_TIMEOUT))?;
         let mut reader = BufReader::new(sock);
         let cookie = pulseaudio::cookie_path_from_env()
@@ -114,7 +143,8 @@ impl Connection {
         let version = reply.version.min(max);
 
         let mut props = Props::new();
-        let name = CString::new(CLIENT_NAME).expect("no NUL in the client name");
+        let name = CString::new(client_name)
+            .map_err(|_| ProtocolError::Invalid("a NUL in the client name".into()))?;
         props.set(Prop::ApplicationName, name);
         let set_name = Command::SetClientName(props);
         protocol::write_command_message(reader.get_mut(), 1, &set_name, version)?;
@@ -163,6 +193,8 @@ fn event(e: SubscriptionEvent) -> ServerEvent {
             F::Server => Facility::Server,
             F::SourceOutput => Facility::SourceOutput,
             F::Card => Facility::Card,
+            F::SinkInput => Facility::SinkInput,
+            F::Client => Facility::Client,
             _ => Facility::Other,
         },
         kind: match e.event_type {

@@ -4,16 +4,23 @@
 mod chain;
 mod convert;
 mod gate;
+// The application capture's mixer: only the server path has one (and the tests).
+#[cfg(any(server_path, test))]
+mod mix;
 mod packetizer;
 mod pipeline;
 mod pool;
 mod relay;
 
 #[cfg(test)]
+mod mix_tests;
+#[cfg(test)]
 mod no_alloc_tests;
 
 pub use chain::{Chain, ChannelMap};
 pub use convert::{OutputFormat, Sample};
+#[cfg(server_path)]
+pub use mix::{Mixer, MixerInputs, MAX_INPUTS};
 pub use packetizer::{MissPolicy, Packetizer, Pushed};
 pub use pipeline::{Counters, DeviceChange, Descriptor, Disconnect, PacketLayout, Pipeline, PROBE_AFTER_NS};
 #[cfg(test)]

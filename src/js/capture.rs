@@ -208,6 +208,7 @@ impl NativeCapture {
     pub fn stats(&self) -> NativeStats {
         let running = self.running();
         let device = self.session.as_ref().and_then(|s| s.opened_device());
+        let app = self.session.as_ref().and_then(|s| s.app_state());
         let d = &self.delivery;
         snapshot(
             &self.pipeline,
@@ -215,6 +216,7 @@ impl NativeCapture {
             d.external_allowed,
             running,
             device,
+            app.as_deref(),
         )
     }
 

@@ -76,3 +76,29 @@ pub fn hosts() -> NativeHosts {
         compiled: capture::compiled_hosts(),
     }
 }
+
+/// One application playing audio now.
+#[napi(object)]
+pub struct NativeAppInfo {
+    pub pid: u32,
+    pub name: String,
+    pub binary: String,
+    pub host: String,
+    pub streams: u32,
+}
+
+/// The applications playing through the sound server now (Linux: PulseAudio or PipeWire).
+#[napi]
+pub fn list_applications() -> napi::Result<Vec<NativeAppInfo>> {
+    let apps = capture::list_apps().map_err(to_js)?;
+    Ok(apps
+        .into_iter()
+        .map(|a| NativeAppInfo {
+            pid: a.pid,
+            name: a.name,
+            binary: a.binary,
+            host: a.host,
+            streams: a.streams,
+        })
+        .collect())
+}

@@ -21,6 +21,8 @@ pub fn code(kind: ErrorKind) -> &'static str {
         ErrorKind::DeviceLost => "DEVICE_LOST",
         ErrorKind::StreamError => "STREAM_ERROR",
         ErrorKind::OutOfMemory => "OUT_OF_MEMORY",
+        ErrorKind::AppNotFound => "APPLICATION_NOT_FOUND",
+        ErrorKind::AppExited => "APPLICATION_EXITED",
     }
 }
 

@@ -9,7 +9,7 @@ use napi_derive::napi;
 
 use std::time::Duration;
 
-use crate::capture::{DeviceConfig, DeviceSpec, ReconnectPolicy};
+use crate::capture::{AppConfig, AppSelect, DeviceConfig, DeviceSpec, ReconnectPolicy};
 use crate::core::{ChannelMap, OutputFormat, PacketLayout};
 use crate::session::SourceConfig;
 use crate::source::{InputFormat, SyntheticConfig, Waveform};
@@ -43,6 +43,15 @@ pub struct NativeReconnectOptions {
     pub give_up_after: Option<u32>,
 }
 
+/// `application` (or `loopback: { exclude }`) as `lib/options.js` normalized it: exactly one
+/// field present.
+#[napi(object)]
+pub struct NativeApplicationOptions {
+    pub pid: Option<u32>,
+    pub name: Option<String>,
+    pub exclude: Option<Vec<u32>>,
+}
+
 #[napi(object)]
 pub struct NativeOptions {
     /// `'device' | 'synthetic'`.
@@ -74,6 +83,8 @@ pub struct NativeOptions {
     pub reconnect: Option<NativeReconnectOptions>,
     /// A capture of the default device follows the default when it changes (absent: true).
     pub follow_default: Option<bool>,
+    /// One application's audio, or everything but some (device sources only; no `device`).
+    pub application: Option<NativeApplicationOptions>,
 }
 
 /// What the session and the delivery are built from.
@@ -119,6 +130,22 @@ pub fn parse(o: &NativeOptions) -> Result<Parsed, String> {
             "lowWaterMark must be below poolSize, got {}",
             o.low_water_mark
         ));
+    }
+    if let Some(a) = &o.application {
+        if o.source != "device" || o.device.is_some() || o.device_id.is_some() || o.reconnect.is_some() {
+            return Err("application takes no synthetic source, device or reconnect".into());
+        }
+        let select = match (a.pid, &a.name, &a.exclude) {
+            (Some(pid), None, None) if pid > 0 => AppSelect::Pid(pid),
+            (None, Some(n), None) if !n.is_empty() => AppSelect::Name(n.clone()),
+            (None, None, Some(x)) if !x.is_empty() => AppSelect::Exclude(x.clone()),
+            _ => return Err("application must be exactly one of { pid }, { name }, { exclude }".into()),
+        };
+        return Ok(Parsed {
+            layout,
+            pool_size: o.pool_size as usize,
+            source: SourceConfig::Application(AppConfig { select }),
+        });
     }
     if o.source == "device" {
         let device = match (&o.device_id, &o.device) {

@@ -4,7 +4,9 @@
 
 use napi_derive::napi;
 
-use crate::capture::{pulse_config, OpenedDevice};
+use std::sync::atomic::Ordering;
+
+use crate::capture::{pulse_config, AppState, OpenedDevice};
 use crate::core::{Counters, Pipeline};
 
 #[napi(object)]
@@ -65,6 +67,23 @@ pub struct NativePulseConfigStats {
     pub open_to_others: Vec<String>,
 }
 
+/// An application capture's state.
+#[napi(object)]
+pub struct NativeApplicationStats {
+    /// The application's name (or what the selection means).
+    pub name: String,
+    /// The processes followed (empty for `exclude`).
+    pub pids: Vec<u32>,
+    /// Playback streams mixed now.
+    pub streams: u32,
+    /// Record streams opened so far (one per playback stream of the application).
+    pub streams_opened: f64,
+    /// Frames delivered while the application played nothing (silence at the clock's pace).
+    pub idle_frames: f64,
+    /// Frames of a playing stream that came too late and were replaced by silence.
+    pub underrun_frames: f64,
+}
+
 #[napi(object)]
 pub struct NativeStats {
     pub mode: String,
@@ -77,6 +96,8 @@ pub struct NativeStats {
     pub device: Option<NativeDeviceStats>,
     /// Process-wide: present once a capture through the ALSA `pulse` plugin was opened.
     pub pulse_config: Option<NativePulseConfigStats>,
+    /// An application capture's state (once started).
+    pub application: Option<NativeApplicationStats>,
 }
 
 pub fn snapshot(
@@ -85,6 +106,7 @@ pub fn snapshot(
     allowed: bool,
     running: bool,
     device: Option<OpenedDevice>,
+    app: Option<&AppState>,
 ) -> NativeStats {
     let ps = p.pool_stats();
     let c = &p.counters;
@@ -137,6 +159,14 @@ pub fn snapshot(
             buffer_frames: d.buffer_frames,
             passthrough: d.passthrough,
             resampling: d.resampling,
+        }),
+        application: app.map(|a| NativeApplicationStats {
+            name: a.label.lock().clone(),
+            pids: a.pids.lock().clone(),
+            streams: a.streams.load(Ordering::Relaxed),
+            streams_opened: a.opened.load(Ordering::Relaxed) as f64,
+            idle_frames: a.idle_frames.load(Ordering::Relaxed) as f64,
+            underrun_frames: a.underrun_frames.load(Ordering::Relaxed) as f64,
         }),
         pulse_config: pulse_config().map(|c| NativePulseConfigStats {
             setup: c.setup.name().to_string(),
