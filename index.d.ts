@@ -51,8 +51,13 @@ export interface CaptureOptions {
    * DEVICE_AMBIGUOUS), or `{ id }` for an exact listed id (never a name). Resolved by start().
    */
   device?: string | { id: string }
-  /** Capture what the machine plays: the default sink's monitor (PulseAudio), or the default output device (WASAPI loopback). Exclusive with `device`. Default false. */
-  loopback?: boolean
+  /**
+   * Capture what the machine plays: the default sink's monitor (PulseAudio), or the default
+   * output device (WASAPI loopback). Exclusive with `device`. Default false. `{ exclude: [pid, …] }`
+   * (1 to 64 process ids; Linux): every application's playback but those processes', mixed as
+   * an application capture (see `application`).
+   */
+  loopback?: boolean | { exclude: number[] }
   /** For each output channel, the device channel it comes from (length = channels, indices 0 ..= 31). Default: average down, duplicate up. */
   channelMap?: number[]
   /** Frames per device buffer, 16 ..= 65536; outside what the device supports: UNSUPPORTED_CONFIG at start(). Default: the host's; 1024 on the 'pulseaudio' host (PipeWire's PulseAudio server would pick a 2 s fragment). */
@@ -101,6 +106,16 @@ export interface CaptureOptions {
    * capture keeps its device. Default true.
    */
   followDefault?: boolean
+  /**
+   * Record one application's audio instead of a device (Linux, through the PulseAudio or
+   * PipeWire server): `{ pid }` (a process id, as `listApplications()` gives it) or `{ name }`
+   * (its application name or binary, case-insensitive, among those playing at start()). Every
+   * stream it plays is recorded and mixed, as streams come and go; while it plays nothing the
+   * packets are silence at the clock's pace (`stats().application.streams` 0); when it exits the
+   * capture ends with 'error' APPLICATION_EXITED. Not with `device`, `loopback: true`,
+   * `reconnect` or the synthetic source. Elsewhere: start() rejects with UNSUPPORTED_CONFIG.
+   */
+  application?: { pid: number } | { name: string }
 }
 
 export interface PacketInfo {
@@ -262,6 +277,37 @@ export interface CaptureStats {
   device?: DeviceStats
   /** Present once a capture through the ALSA `pulse` plugin (the default device on a sound server) was opened in this process. */
   pulseConfig?: PulseConfigStats
+  /** Present once an application capture (`application`, or `loopback: { exclude }`) has started. */
+  application?: ApplicationStats
+}
+
+/** An application capture's state (`stats().application`). */
+export interface ApplicationStats {
+  /** The application's name as its server shows it (or, for `exclude`, what is recorded). */
+  name: string
+  /** The processes followed (empty for `loopback: { exclude }`). */
+  pids: number[]
+  /** Its playback streams mixed now (0: it plays nothing; packets are silence, at the clock's pace). */
+  streams: number
+  /** Record streams opened so far: one per playback stream of the application. */
+  streamsOpened: number
+  /** Frames delivered while it played nothing. */
+  idleFrames: number
+  /** Frames of a playing stream that came too late and were replaced by silence. */
+  underrunFrames: number
+}
+
+/** One application playing audio now (`listApplications()`). */
+export interface ApplicationInfo {
+  pid: number
+  /** The name it gives the sound server (`application.name`). */
+  name: string
+  /** Its executable's file name. */
+  binary: string
+  /** The host it plays through: `'pulseaudio'` (the PulseAudio or PipeWire server). */
+  host: 'pulseaudio'
+  /** Its playback streams now. */
+  streams: number
 }
 
 /** Stable `err.code` values raised by pcmtap itself. */
@@ -278,6 +324,8 @@ export type PcmtapErrorCode =
   | 'STREAM_ERROR'
   | 'THREAD_SPAWN_FAILED'
   | 'OUT_OF_MEMORY'
+  | 'APPLICATION_NOT_FOUND'
+  | 'APPLICATION_EXITED'
   | 'NATIVE_ERROR'
 /** Codes of option errors (Node's own): TypeError or RangeError, thrown by the constructor. */
 export type OptionErrorCode = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE'
@@ -320,6 +368,12 @@ export interface ListDevicesOptions {
 export declare function listDevices(options?: ListDevicesOptions): DeviceInfo[]
 /** The default input device of a host, or null. */
 export declare function defaultDevice(options?: { host?: HostName }): DeviceInfo | null
+/**
+ * The applications playing audio now, one per process (Linux: the PulseAudio or PipeWire
+ * server's playback streams, grouped by `application.process.id`). Synchronous, on the JS thread
+ * (one question to the server). No server: HOST_UNAVAILABLE; elsewhere: UNSUPPORTED_CONFIG.
+ */
+export declare function listApplications(): ApplicationInfo[]
 /** The host used when none is named (`'alsa'` on Linux) and the hosts compiled into this build. */
 export declare function hosts(): { default: string; compiled: string[] }
 

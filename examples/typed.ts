@@ -6,13 +6,17 @@ import {
   codes,
   defaultDevice,
   hosts,
+  listApplications,
   listDevices,
   SLOT_BYTES,
   watchDevices,
   type CaptureOptions,
   type CaptureStats,
   type DeviceChange,
+  type ApplicationInfo,
+  type ApplicationStats,
   type DeviceInfo,
+  type DeviceSwitch,
   type DeviceWatcher,
   type OverrunInfo,
   type PacketInfo,
@@ -70,9 +74,28 @@ async function main(): Promise<void> {
     if (gap > 0) console.log(`${gap} frames missing before packet ${info.seq}`)
     again.release(buf)
   })
-  const { disconnects, reconnects, gapFrames }: CaptureStats['audio'] = again.stats().audio
-  void [disconnects, reconnects, gapFrames]
+  again.on('devicechange', ({ from, to, seq }: DeviceSwitch) => console.log(from.id, to.name, seq))
+  const { disconnects, reconnects, gapFrames, deviceChanges }: CaptureStats['audio'] = again.stats().audio
+  void [disconnects, reconnects, gapFrames, deviceChanges]
   await again.close()
+  const fixed = new Capture({ followDefault: false, loopback: true })
+  await fixed.close()
+  let apps: ApplicationInfo[] = []
+  try {
+    apps = listApplications()
+  } catch (e) {
+    if ((e as PcmtapError).code !== 'HOST_UNAVAILABLE') throw e
+  }
+  for (const a of apps) console.log(a.pid, a.name, a.binary, a.host, a.streams)
+  const app = new Capture(apps[0] ? { application: { pid: apps[0].pid } } : { application: { name: 'firefox' } })
+  const others = new Capture({ loopback: { exclude: apps.map((a) => a.pid).concat(1) } })
+  const appStats: ApplicationStats | undefined = app.stats().application
+  console.log(appStats?.streams, appStats?.idleFrames, appStats?.pids)
+  app.on('error', (err: PcmtapError) => {
+    if (err.code === 'APPLICATION_EXITED' || err.code === 'APPLICATION_NOT_FOUND') console.log(err.message)
+  })
+  await app.close()
+  await others.close()
   try {
     await cap.start()
   } catch (e) {

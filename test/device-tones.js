@@ -52,7 +52,7 @@ function measure(x) {
     sum += x[i] * x[i]
     if (i > 0 && (x[i - 1] < 0) !== (x[i] < 0)) crossings++
   }
-  return { hz: (crossings / 2) * (RATE / x.length), rms: Math.sqrt(sum / x.length), a440: amplitude(x, 440), a1000: amplitude(x, 1000) }
+  return { hz: (crossings / 2) * (RATE / x.length), rms: Math.sqrt(sum / x.length), a440: amplitude(x, 440), a660: amplitude(x, 660), a1000: amplitude(x, 1000) }
 }
 
 /** The amplitude of the `hz` component of `x` (Goertzel): tells two tones mixed in one packet
@@ -90,4 +90,4 @@ function recorder(t, options) {
   return rec
 }
 
-module.exports = { toneSink, measure, recorder, waitFor, sleep, RATE }
+module.exports = { toneSink, measure, amplitude, recorder, waitFor, sleep, RATE }

@@ -7,9 +7,11 @@ const { runChild, childReport } = require('./helpers')
 test('ESM import gives the same Capture as require', () => {
   const code = `
     import { Capture, SLOT_BYTES, codes } from 'pcmtap'
+    import * as esm from 'pcmtap'
     import { createRequire } from 'node:module'
     const cjs = createRequire(import.meta.url)('pcmtap')
     if (Capture !== cjs.Capture) throw new Error('different Capture')
+    for (const k of Object.keys(cjs)) if (esm[k] !== cjs[k]) throw new Error('ESM lacks ' + k)
     if (SLOT_BYTES !== 4096 || codes.CAPTURE_CLOSED !== 'CAPTURE_CLOSED') throw new Error('bad exports')
     new Capture({ source: 'synthetic' }).close()
     console.log('ESM OK')`
