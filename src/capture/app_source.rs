@@ -268,6 +268,19 @@ impl Control {
             return Err(gone());
         }
         let now = streams().map_err(|_| gone())?;
+        // A playback stream gone whose record stream the server has not ended yet: ended here
+        // (never left to be moved to another source).
+        let ended: Vec<(u32, u32)> = self
+            .open
+            .iter()
+            .filter(|(index, _)| !now.iter().any(|s| s.index == **index))
+            .map(|(i, c)| (*i, *c))
+            .collect();
+        for (index, channel) in ended {
+            self.open.remove(&index);
+            let _ = self.link.instr.push(Instr::Forget { channel });
+            let _ = self.writer.delete(channel);
+        }
         let new: Vec<(u32, u32)> = now
             .iter()
             .filter(|s| self.target.wants(s))
@@ -305,8 +318,12 @@ impl Control {
                 fragment_size: rate / TICK_DIV * 4 * self.in_ch as u32,
                 ..Default::default()
             },
+            // Never moved: PipeWire relinks a monitor stream whose playback stream ended to the
+            // sink's monitor (measured: another application's 1000 Hz recorded), unless the
+            // stream may not move; then it ends instead.
             flags: StreamFlags {
                 adjust_latency: true,
+                no_move: true,
                 ..Default::default()
             },
             ..Default::default()
