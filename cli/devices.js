@@ -1,8 +1,9 @@
 'use strict'
 // `pcmtap devices [--host H] [--json] [--watch]`: every device of a host as a table (or JSON);
-// with --watch, then one line per change until Ctrl-C or SIGTERM. JS thread.
+// with --watch, then one line per change until Ctrl-C or SIGTERM. `pcmtap apps [--json]`: the
+// applications playing now. JS thread.
 const { parseArgs } = require('node:util')
-const { listDevices, watchDevices, hosts } = require('../index.js')
+const { listDevices, watchDevices, hosts, listApplications } = require('../index.js')
 const { UsageError } = require('./usage')
 
 function parse(args) {
@@ -93,4 +94,19 @@ function devices(args, io) {
   return watchUntilStopped(watcher, io)
 }
 
-module.exports = { devices }
+/** `pcmtap apps [--json]`: the applications playing now, as a table (or JSON). */
+function apps(args, { stdout }) {
+  let values
+  try {
+    values = parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: false, strict: true }).values
+  } catch (err) {
+    throw new UsageError(err.message)
+  }
+  const list = listApplications()
+  if (values.json) stdout.write(JSON.stringify(list, null, 2) + '\n')
+  else if (list.length === 0) stdout.write('no application is playing audio\n')
+  else stdout.write(table([['pid', 'name', 'binary', 'streams'], ...list.map((a) => [String(a.pid), a.name, a.binary, String(a.streams)])]) + '\n')
+  return 0
+}
+
+module.exports = { devices, apps }

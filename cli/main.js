@@ -3,7 +3,7 @@
 // returns the exit status (0 ok, 1 capture error, 2 bad usage). JS thread.
 const { parseArgs } = require('node:util')
 const { USAGE, UsageError } = require('./usage')
-const { devices } = require('./devices')
+const { devices, apps } = require('./devices')
 const { recordWav } = require('./record')
 
 const RECORD_OPTIONS = {
@@ -16,6 +16,7 @@ const RECORD_OPTIONS = {
   format: { type: 'string' },
   reconnect: { type: 'boolean' },
   synthetic: { type: 'boolean' },
+  app: { type: 'string' },
 }
 
 /** A flag's number, or a UsageError naming the flag. */
@@ -38,7 +39,8 @@ function parseRecord(args) {
   const { values: v, positionals } = parsed
   if (positionals.length !== 1) throw new UsageError(positionals.length ? `one output file, got ${positionals.length}: ${positionals.join(' ')}` : 'record needs an output file (out.wav)')
   if (v.format !== undefined && !['s16', 'f32'].includes(v.format)) throw new UsageError(`--format must be s16 or f32, got '${v.format}'`)
-  if (v.synthetic && (v.device || v.host || v.loopback || v.reconnect)) throw new UsageError('--synthetic takes no --device, --host, --loopback or --reconnect')
+  if (v.synthetic && (v.device || v.host || v.loopback || v.reconnect || v.app)) throw new UsageError('--synthetic takes no --device, --host, --loopback, --reconnect or --app')
+  if (v.app !== undefined && (v.device || v.host || v.loopback || v.reconnect)) throw new UsageError('--app takes no --device, --host, --loopback or --reconnect (it records one application)')
   const capture = {
     source: v.synthetic ? 'synthetic' : 'device',
     sampleRate: number('rate', v.rate) ?? 48000,
@@ -49,6 +51,7 @@ function parseRecord(args) {
   if (v.host !== undefined) capture.host = v.host
   if (v.loopback) capture.loopback = true
   if (v.reconnect) capture.reconnect = true
+  if (v.app !== undefined) capture.application = /^[1-9]\d*$/.test(v.app) ? { pid: Number(v.app) } : { name: v.app }
   return { file: positionals[0], seconds: number('seconds', v.seconds, { integer: false }), capture }
 }
 
@@ -65,6 +68,7 @@ async function main(argv, io) {
       return 0
     }
     if (command === 'devices') return devices(rest, io)
+    if (command === 'apps') return apps(rest, io)
     if (command === 'record') {
       const opts = parseRecord(rest)
       const r = await recordWav({ ...opts, signal: io.signal, live: Boolean(io.stderr.isTTY), stdout: io.stdout, stderr: io.stderr })

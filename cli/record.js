@@ -72,7 +72,14 @@ async function recordWav({ file, seconds, capture, signal, live = false, stdout,
   // the file keeps every packet, and the recording ends at 'stop'.
   let fatal = null
   cap.on('error', (err) => (fatal = err))
-  cap.on('stop', () => fatal && finish('error', fatal))
+  cap.on('stop', () => {
+    if (!fatal) return
+    // The recorded application exited: the recording is complete, not failed.
+    if (fatal.code === 'APPLICATION_EXITED') {
+      say(`${fatal.message}: recording ended`)
+      finish('exited')
+    } else finish('error', fatal)
+  })
   // With `reconnect`: a lost device is reported and waited for; its gap becomes silence, written
   // before the first packet after it (which 'reconnect' precedes), so the file keeps time.
   let gapFrames = 0
@@ -124,18 +131,24 @@ async function recordWav({ file, seconds, capture, signal, live = false, stdout,
   if (timer) clearInterval(timer)
   if (live) stderr.write('\r\x1b[K')
   if (signal) signal.removeEventListener('abort', onAbort)
+  const application = cap.stats().application // stats() after close() lacks it
   await cap.close() // what was still queued arrives as 'data' and is released unwritten
   wav.close()
   if (error && frames === 0) fs.rmSync(file, { force: true }) // nothing recorded: no empty WAV left behind
-  const stats = cap.stats()
+  const stats = { ...cap.stats(), application }
   const result = { code: error ? 1 : 0, error, reason, frames, packets, gapFrames, seconds: frames / sampleRate, stats, device, level: meter.total(), wallSeconds: (performance.now() - t0) / 1000 }
   if (frames > 0 || !error) stdout.write(summary(file, { sampleRate, channels, format, bytes: wav.dataBytes }, result))
   return result
 }
 
 function summary(file, { sampleRate, channels, format, bytes }, { reason, seconds, packets, stats, device: d, level, gapFrames }) {
-  const source = d ? `${d.id} (${d.name}; opened at ${d.sampleRate} Hz ${d.channels} ch ${d.format}${d.resampling ? ', resampled' : ''})` : 'synthetic 1 kHz tone'
-  const why = { done: '', interrupted: ' (interrupted)', full: ' (WAV size limit reached: 4 GiB)', error: ' (capture failed)' }[reason]
+  const app = stats.application
+  const source = d
+    ? `${d.id} (${d.name}; opened at ${d.sampleRate} Hz ${d.channels} ch ${d.format}${d.resampling ? ', resampled' : ''})`
+    : app
+      ? `application ${app.name}${app.pids.length ? ` (pid ${app.pids.join(', ')})` : ''}: ${app.streamsOpened} stream${app.streamsOpened === 1 ? '' : 's'} recorded, ${(app.idleFrames / sampleRate).toFixed(2)} s while it played nothing`
+      : 'synthetic 1 kHz tone'
+  const why = { done: '', interrupted: ' (interrupted)', full: ' (WAV size limit reached: 4 GiB)', error: ' (capture failed)', exited: ' (the application exited)' }[reason]
   return [
     `Wrote ${file}: ${seconds.toFixed(2)} s, ${sampleRate} Hz, ${channels} ch, ${format === 'f32' ? '32-bit float' : '16-bit PCM'}, ${bytes} data bytes${why}`,
     `  source     ${source}`,

@@ -5,8 +5,11 @@ const USAGE = `Usage:
   pcmtap devices [--host H] [--json | --watch]
       List audio devices: id, name, kind, default, config. With --watch, then print each
       change as it happens (+ id (name), - id (name), default -> id) until Ctrl-C.
+  pcmtap apps [--json]
+      List the applications playing audio now: pid, name, binary, streams (Linux).
   pcmtap record <out.wav> [--seconds N] [--device D] [--host H] [--loopback]
                 [--rate R] [--channels C] [--format s16|f32] [--reconnect] [--synthetic]
+                [--app PID|NAME]
       Record to a WAV file (16-bit PCM or 32-bit float) until N seconds or Ctrl-C.
   pcmtap --help | --version
 
@@ -19,6 +22,8 @@ Options:
   --reconnect     keep recording through a lost device or sound server: wait for it to come
                   back; the gap is written as silence (the file keeps the wall-clock timeline)
   --synthetic     record pcmtap's synthetic 1 kHz tone (no device needed)
+  --app A         record one application's audio only (a pid, or its name as 'pcmtap apps'
+                  shows it); the recording ends when the application exits
   --seconds N     stop after N seconds (default: until Ctrl-C)
   --json          devices: print JSON
   --watch         devices: keep printing changes (Linux: the sound server's events; elsewhere

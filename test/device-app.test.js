@@ -19,6 +19,8 @@ const { spawn } = require('node:child_process')
 const { ensureAudioServer, skipReason } = require('./audio-server')
 const { recorder, waitFor, sleep, amplitude } = require('./device-tones')
 const { listApplications } = require('..')
+const { out, needSox, cli, cliAsync, soxSamples } = require('./cli-helpers')
+const { analyze } = require('./signal')
 
 const server = ensureAudioServer()
 
@@ -199,4 +201,36 @@ test('an application that is not there: APPLICATION_NOT_FOUND at start(), naming
       return true
     })
   }
+})
+
+test('pcmtap apps lists it; pcmtap record --app records only it, and ends (exit 0) when it exits', { skip: needSox }, async (t) => {
+  if (!(await ready(t))) return
+  const a = application(t, 'pcmtap-cli-a')
+  const b = application(t, 'pcmtap-cli-b')
+  a.play(440)
+  b.play(1000)
+  await listed(a)
+  await listed(b)
+  const listing = cli(['apps', '--json'])
+  assert.equal(listing.status, 0, listing.stderr)
+  assert.ok(JSON.parse(listing.stdout).some((x) => x.pid === a.pid && x.name === a.name), listing.stdout)
+  const table = cli(['apps'])
+  assert.match(table.stdout, new RegExp(`^${a.pid}\\s+pcmtap-cli-a\\s+pacat\\s+1$`, 'm'), table.stdout)
+  const file = out('app.wav')
+  // A exits once 1.5 s are written: the recording ends there, complete.
+  const exitAfter = () => {
+    const size = fs.existsSync(file) ? fs.statSync(file).size : 0
+    if (size < 44 + 48000 * 4 * 1.5) return void setTimeout(exitAfter, 50)
+    a.exit()
+  }
+  const r = await cliAsync(['record', file, '--app', String(a.pid), '--seconds', '10'], { onStart: exitAfter })
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`)
+  assert.match(r.stderr, /^pcmtap: the application pcmtap-cli-a exited: recording ended$/m)
+  assert.match(r.stdout, /\(the application exited\)/)
+  assert.match(r.stdout, new RegExp(`source {5}application pcmtap-cli-a \\(pid ${a.pid}\\): 1 stream recorded`))
+  const x = soxSamples(file)
+  const seconds = x.length / 48000
+  assert.ok(seconds > 1.4 && seconds < 3, `${seconds} s written before the exit`)
+  const tone = analyze(x.subarray(4800, x.length - 4800), 48000)
+  assert.ok(Math.abs(tone.frequency - 440) < 5 && Math.abs(tone.rms - 0.3536) < 0.02, `A's 440 Hz alone: ${JSON.stringify(tone)}`)
 })
