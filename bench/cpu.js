@@ -4,6 +4,9 @@
 // Beside them: arecord with libpulse's shared memory off (pcmtap's setting for the pulse plugin),
 // `arecord | node` (the Node floor: the cheapest way a Node process receives this audio), decibri
 // (a peer) when installed under bench/node_modules, and other pcmtap configurations with --full.
+// Per-application capture against its floor: `parec --monitor-stream=<the app's stream>` read by a
+// Node process (what `application: { pid }` does on the server side, with the cheapest client),
+// one pacat playing the tone as the application.
 //
 //   node bench/cpu.js [--seconds 10] [--warmup 3] [--rounds 3] [--full]
 //
@@ -53,7 +56,7 @@ if (args[0] === '--pcmtap') {
       latP95: lat[Math.floor(lat.length * 0.95)],
       misses: s.pool.misses,
       discontinuities: s.audio.discontinuities,
-      device: `${s.device.host} ${s.device.id}`,
+      device: s.device ? `${s.device.host} ${s.device.id}` : `application ${s.application.name} (${s.application.streamsOpened} stream)`,
     }))
     cap.close().then(() => process.exit(0))
   })
@@ -194,6 +197,35 @@ const med = (xs) => {
   return s.length ? s[Math.floor(s.length / 2)] : NaN
 }
 
+/** The application of the per-application group: a pacat playing a 440 Hz tone into the test
+ * sink. Resolves `{ pid, index, stop }` once the server lists its stream. */
+async function startApplication() {
+  const player = spawn('sh', ['-c', 'sox -q -n -t raw -r 48000 -c 2 -e signed -b 16 - synth 3600 sine 440 vol 0.5 | exec pacat --raw --rate=48000 --channels=2 --format=s16le --client-name=pcmtap-bench-app -d pcmtap_test'], { stdio: 'ignore', detached: true })
+  const stop = () => {
+    try {
+      process.kill(-player.pid, 'SIGKILL')
+    } catch {}
+  }
+  process.on('exit', stop)
+  for (let i = 0; i < 100; i++) {
+    const inputs = execFileSync('pactl', ['list', 'sink-inputs'], { encoding: 'utf8' }).split(/^Sink Input #/m).slice(1)
+    const mine = inputs.find((b) => b.includes('application.name = "pcmtap-bench-app"'))
+    if (mine) return { pid: Number(/application\.process\.id = "(\d+)"/.exec(mine)[1]), index: Number(mine.split('\n')[0]), stop }
+    await sleep(50)
+  }
+  throw new Error('the benchmark application never played')
+}
+
+/** The per-application group for `app` (see startApplication). */
+function applicationGroup(app) {
+  const parec = `exec parec --monitor-stream=${app.index} --raw --format=s16le --rate=48000 --channels=2 --latency-msec=10 | exec "${process.execPath}" -e "process.stdin.on('data', () => {})"`
+  return {
+    name: 'application',
+    floor: ['parec --monitor-stream piped into node', { kind: 'pipe', cmd: 'sh', argv: ['-c', parec] }],
+    cands: [['pcmtap application: { pid }', pcmtap({ application: { pid: app.pid } })]],
+  }
+}
+
 async function main() {
   let wasRunning = true
   try {
@@ -208,6 +240,8 @@ async function main() {
   process.on('exit', () => fs.rmSync(NO_SHM, { force: true }))
   const serverPids = execFileSync('bash', [SCRIPT, 'pids'], { encoding: 'utf8' }).trim().split(/\s+/).map(Number)
   execFileSync('bash', [SCRIPT, 'tone-start'])
+  const app = await startApplication()
+  groups.push(applicationGroup(app))
   const results = new Map()
   try {
     for (let r = 0; r < rounds; r++) {
@@ -225,6 +259,7 @@ async function main() {
     }
   } finally {
     execFileSync('bash', [SCRIPT, 'tone-stop'])
+    app.stop()
   }
   console.log(`device capture cost on ${mode}: ${os.cpus().length} cores, Node ${process.version}, 48 kHz stereo s16, ${seconds} s measured after ${warmup} s warm-up, medians of ${rounds} interleaved round(s)`)
   console.log('| path | candidate | client CPU % | vs floor | server CPU % | server vs floor | latency median / p95 ms | misses | discontinuities |')

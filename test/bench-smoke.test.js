@@ -180,7 +180,7 @@ test('bench/cpu.js: every candidate measured against arecord, and pcmtap against
   })
   const report = childReport({ status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr })
   assert.equal(r.status, 0, report)
-  const names = ['arecord -D default', 'pcmtap defaults', 'arecord, libpulse shared memory off', 'arecord piped into node (Node floor)', 'pcmtap loopback: true']
+  const names = ['arecord -D default', 'pcmtap defaults', 'arecord, libpulse shared memory off', 'arecord piped into node (Node floor)', 'pcmtap loopback: true', 'parec --monitor-stream piped into node', 'pcmtap application: { pid }']
   if (decibriAvailable()) names.push('decibri 48k stereo')
   for (const name of names) {
     const row = r.stdout.split('\n').find((l) => l.includes(`| ${name} |`))
@@ -188,4 +188,5 @@ test('bench/cpu.js: every candidate measured against arecord, and pcmtap against
   }
   assert.match(r.stdout, /^pcmtap defaults vs arecord piped into node \(Node floor\): \d+\.\d\dx$/m, report)
   assert.match(r.stdout, /^pcmtap defaults: opened alsa /m, report)
+  assert.match(r.stdout, /^pcmtap application: \{ pid \}: opened application pcmtap-bench-app \(1 stream\)$/m, report)
 })

@@ -11,8 +11,9 @@
 //! - `pcmtap-app` (the audio thread of this source): every 10 ms, mixes what the streams
 //!   delivered into the chain and packetizer, dated by the clock; allocates and locks nothing;
 //! - `pcmtap-app-ctl`: opens a record stream for each new playback stream of the application
-//!   and drops those that ended, woken by the subscription hub's playback-stream and client
-//!   events (and every second); notices the application exiting and the server going away.
+//!   and drops those that ended, woken by the subscription hub's playback-stream events (and
+//!   every 500 ms); notices the application exiting and the server going away.
+//! - `pcmtap-app-read`: the connection's data thread (`app_wire.rs`).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +28,7 @@ use rtrb::Consumer;
 use super::app_config::{AppConfig, AppState};
 use super::app_wire::{connect, Instr, Link, Outcome, Writer};
 use super::apps::{alive, resolve, streams, Target};
-use super::server_event::{Facility, ServerEvent};
+use super::server_event::{ChangeKind, Facility, ServerEvent};
 use super::subscribe::{server_socket, sink_monitor, subscribe, SubscriptionGuard};
 use crate::core::{Chain, ChannelMap as OutMap, MissPolicy, Mixer, MixerInputs, Packetizer, Pipeline};
 use crate::error::{Error, ErrorKind};
@@ -115,11 +116,14 @@ impl AppSource {
             .name("pcmtap-app-read".into())
             .spawn(move || reader.run(link))
             .map_err(spawn_err)?;
+        // Playback streams appearing or ending wake the control thread (client events would not
+        // do: each question the control thread asks is a client connecting, a feedback loop
+        // measured at ~2,500 wakes a second).
         let wake = control.thread().clone();
         let events = subscribe(Arc::new(move |e: &ServerEvent| {
             if matches!(
                 e,
-                ServerEvent::Object { facility: Facility::SinkInput | Facility::Client, .. }
+                ServerEvent::Object { facility: Facility::SinkInput, kind: ChangeKind::New | ChangeKind::Removed, .. }
                     | ServerEvent::Connected
                     | ServerEvent::Disconnected
             ) {

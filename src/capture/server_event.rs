@@ -23,8 +23,6 @@ pub enum Facility {
     Card,
     /// A playback stream (an application playing into a sink).
     SinkInput,
-    /// A client connection of the server (an application connecting or going away).
-    Client,
     /// Anything else the server reports (not subscribed to by the hub: never seen in practice).
     Other,
 }

@@ -36,7 +36,6 @@ pub fn mask() -> SubscriptionMask {
         | SubscriptionMask::SOURCE_OUTPUT
         | SubscriptionMask::CARD
         | SubscriptionMask::SINK_INPUT
-        | SubscriptionMask::CLIENT
 }
 
 /// A subscribed connection.
@@ -194,7 +193,6 @@ fn event(e: SubscriptionEvent) -> ServerEvent {
             F::SourceOutput => Facility::SourceOutput,
             F::Card => Facility::Card,
             F::SinkInput => Facility::SinkInput,
-            F::Client => Facility::Client,
             _ => Facility::Other,
         },
         kind: match e.event_type {
