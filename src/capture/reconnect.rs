@@ -53,6 +53,11 @@ const CALLBACK_WAIT: Duration = Duration::from_millis(500);
 /// How long the default must stay changed before the capture switches (a server setting its
 /// defaults one after the other, or a quick change back, makes one switch or none).
 const SWITCH_SETTLE: Duration = Duration::from_millis(30);
+/// After the device came back (a server restart), the default is followed only once this has
+/// passed: a starting server sets its defaults in steps (measured: PipeWire 0.3.65 with
+/// wireplumber named its null source the default before the configured monitor, and a capture
+/// back by then switched to it and back).
+const SETTLE_AFTER_RETURN: Duration = Duration::from_secs(1);
 
 /// What the JS thread reads while the reconnect thread runs.
 struct Shared {
@@ -98,6 +103,8 @@ impl ReconnectingDevice {
             source: Some(source),
             original: cfg.clone(),
             follow,
+            returned_at: None,
+            switch_due: None,
             reconnects: policy.is_some(),
             ended: false,
             link: link.clone(),
@@ -188,6 +195,10 @@ struct Watcher {
     current: Option<String>,
     /// The device as resolved at start (or at the last switch), by id.
     reopen: DeviceConfig,
+    /// When the device last came back after a loss (see [`SETTLE_AFTER_RETURN`]).
+    returned_at: Option<Instant>,
+    /// A switch to the new default waits until then.
+    switch_due: Option<Instant>,
     /// Opens tried since the device went away.
     attempts: u32,
     /// Of those, since the backoff last started over (at the loss, and when the server's
@@ -205,13 +216,22 @@ impl Watcher {
     fn run(mut self) {
         while !self.link.is_stopped() && !self.ended {
             if self.source.is_some() {
+                let now = Instant::now();
                 if self.link.take_switch() {
+                    let settled = self.returned_at.map_or(now, |t| (t + SETTLE_AFTER_RETURN).max(now));
+                    self.switch_due = Some(self.switch_due.map_or(settled, |d| d.min(settled)));
+                }
+                if self.switch_due.is_some_and(|d| now >= d) {
+                    self.switch_due = None;
                     self.switch();
                     continue;
                 }
                 match self.check() {
                     Some(e) => self.lose(e),
-                    None => std::thread::park_timeout(TICK),
+                    None => {
+                        let wait = self.switch_due.map_or(TICK, |d| d.saturating_duration_since(now).min(TICK));
+                        std::thread::park_timeout(wait)
+                    }
                 }
                 continue;
             }
@@ -397,6 +417,7 @@ impl Watcher {
                 *self.shared.opened.lock() = s.opened.clone();
                 self.shared.connected.store(true, Ordering::Release);
                 self.source = Some(s);
+                self.returned_at = Some(Instant::now());
             }
             Err(e) => {
                 self.link.cancel_return();
