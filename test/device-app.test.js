@@ -73,14 +73,20 @@ async function ready(t) {
   return false
 }
 
-test('listApplications() shows each playing process with its pid, name, binary and streams', async (t) => {
-  if (!(await ready(t))) return
-  const a = application(t, 'pcmtap-app-a')
-  const b = application(t, 'pcmtap-app-b')
+/** Two applications playing, A 440 Hz and B 1000 Hz, both listed. */
+async function twoPlaying(t, prefix) {
+  const a = application(t, `${prefix}-a`)
+  const b = application(t, `${prefix}-b`)
   a.play(440)
   b.play(1000)
   await listed(a)
   await listed(b)
+  return { a, b }
+}
+
+test('listApplications() shows each playing process with its pid, name, binary and streams', async (t) => {
+  if (!(await ready(t))) return
+  const { a, b } = await twoPlaying(t, 'pcmtap-app')
   const apps = listApplications()
   const mine = apps.find((x) => x.pid === a.pid)
   assert.deepEqual(mine, { pid: a.pid, name: 'pcmtap-app-a', binary: 'pacat', host: 'pulseaudio', streams: 1 })
@@ -91,12 +97,7 @@ test('listApplications() shows each playing process with its pid, name, binary a
 for (const by of ['pid', 'name']) {
   test(`application by ${by}: only that application's audio, at the clock's pace`, async (t) => {
     if (!(await ready(t))) return
-    const a = application(t, `pcmtap-by-${by}-a`)
-    const b = application(t, `pcmtap-by-${by}-b`)
-    a.play(440)
-    b.play(1000)
-    await listed(a)
-    await listed(b)
+    const { a, b } = await twoPlaying(t, `pcmtap-by-${by}`)
     const rec = recorder(t, { application: by === 'pid' ? { pid: a.pid } : { name: a.name } })
     await rec.cap.start()
     await sleep(3000)
@@ -166,12 +167,7 @@ function amplitudeOf(p, hz) {
 
 test('loopback: { exclude } hears every application but the excluded one', async (t) => {
   if (!(await ready(t))) return
-  const a = application(t, 'pcmtap-ex-a')
-  const b = application(t, 'pcmtap-ex-b')
-  a.play(440)
-  b.play(1000)
-  await listed(a)
-  await listed(b)
+  const { a, b } = await twoPlaying(t, 'pcmtap-ex')
   const rec = recorder(t, { loopback: { exclude: [a.pid] } })
   await rec.cap.start()
   await sleep(2000)
@@ -205,12 +201,7 @@ test('an application that is not there: APPLICATION_NOT_FOUND at start(), naming
 
 test('pcmtap apps lists it; pcmtap record --app records only it, and ends (exit 0) when it exits', { skip: needSox }, async (t) => {
   if (!(await ready(t))) return
-  const a = application(t, 'pcmtap-cli-a')
-  const b = application(t, 'pcmtap-cli-b')
-  a.play(440)
-  b.play(1000)
-  await listed(a)
-  await listed(b)
+  const { a, b } = await twoPlaying(t, 'pcmtap-cli')
   const listing = cli(['apps', '--json'])
   assert.equal(listing.status, 0, listing.stderr)
   assert.ok(JSON.parse(listing.stdout).some((x) => x.pid === a.pid && x.name === a.name), listing.stdout)
