@@ -10,6 +10,7 @@
 //   probe.js '{"op":"capture","options":{...},"ms":2000,"log":"/tmp/x","until":"reconnect"}'
 //   probe.js '{"op":"watch","ms":4000,"log":"/tmp/x"}'  two watchDevices() watchers for ms, then closed
 //   probe.js '{"op":"watch-open"}'                 a watcher left open: the process must still exit
+//   probe.js '{"op":"app"}'                        listApplications() and an application capture's start()
 const fs = require('node:fs')
 const path = require('node:path')
 const pcmtap = require(path.join(__dirname, '..', '..'))
@@ -110,6 +111,24 @@ async function main() {
   }
   if (job.op === 'capture') return capture(job.options || {}, job)
   if (job.op === 'watch') return watch(job.ms)
+  if (job.op === 'app') {
+    let list = null
+    try {
+      list = { ok: pcmtap.listApplications() }
+    } catch (e) {
+      list = { error: errorInfo(e) }
+    }
+    const cap = new pcmtap.Capture({ application: { pid: process.pid } })
+    let start = null
+    try {
+      await cap.start()
+      start = { ok: true }
+    } catch (e) {
+      start = { error: errorInfo(e) }
+    }
+    await cap.close()
+    return { list, start }
+  }
   if (job.op === 'watch-open') {
     const w = pcmtap.watchDevices({ host: 'wasapi' })
     return { mechanism: w.mechanism, hub: native.deviceWatchStats() }
