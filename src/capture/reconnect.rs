@@ -39,25 +39,22 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use super::devices::DeviceSpec;
-use super::link::{Link, ReconnectPolicy, SWITCH};
+use super::link::{Link, ReconnectPolicy};
 use super::platform::{self, DefaultWatch};
 use super::resolve::ServerLost;
 use super::stream::{is_live, DeviceConfig, DeviceSource, OpenedDevice, STALL_NS, STOP_WAIT};
-use crate::core::{Counters, DeviceChange, Disconnect, Pipeline, PROBE_AFTER_NS};
+use crate::core::{Counters, Disconnect, Pipeline, PROBE_AFTER_NS};
 use crate::error::{Error, ErrorKind};
+
+// A capture of the default switching to the new default (the reconnect thread's other job).
+#[path = "reconnect_switch.rs"]
+mod switch;
 
 /// How often the reconnect thread looks at a running stream (a host error wakes it at once).
 const TICK: Duration = Duration::from_millis(100);
 /// How long a lost stream's callback may outlive the stream before the loss is announced.
 const CALLBACK_WAIT: Duration = Duration::from_millis(500);
-/// How long the default must stay changed before the capture switches (a server setting its
-/// defaults one after the other, or a quick change back, makes one switch or none).
-const SWITCH_SETTLE: Duration = Duration::from_millis(30);
-/// After the device came back (a server restart), the default is followed only once this has
-/// passed: a starting server sets its defaults in steps (measured: PipeWire 0.3.65 with
-/// wireplumber named its null source the default before the configured monitor, and a capture
-/// back by then switched to it and back).
-const SETTLE_AFTER_RETURN: Duration = Duration::from_secs(1);
+use switch::SETTLE_AFTER_RETURN;
 
 /// What the JS thread reads while the reconnect thread runs.
 struct Shared {
@@ -285,75 +282,6 @@ impl Watcher {
                 ),
             )
         })
-    }
-
-    /// Stops the open stream, its audio missing from now on (a gap is open), and waits for its
-    /// callback: whatever comes next (a loss, a switch) comes after the stream's last packet.
-    /// Returns whether it was a reopened stream lost before its first audio.
-    fn retire_stream(&mut self, source: DeviceSource) -> bool {
-        self.shared.connected.store(false, Ordering::Release);
-        let unreturned = !matches!(self.link.cancel_return(), 0 | SWITCH);
-        self.link.open_gap();
-        source.stop_within(STOP_WAIT, false); // its callback is waited for below
-        // Wait for the callback to be gone (cpal's PulseAudio host drops it on its client's
-        // thread, after the stream), for at most CALLBACK_WAIT; a callback still alive then is
-        // retired (delivers nothing more; its partial packet, if it ever comes, comes after
-        // 'disconnect').
-        let t0 = Instant::now();
-        while self.link.callbacks() > 0 && t0.elapsed() < CALLBACK_WAIT && !self.link.is_stopped() {
-            std::thread::park_timeout(Duration::from_millis(5));
-        }
-        self.link.retire();
-        unreturned
-    }
-
-    /// The default changed: after [`SWITCH_SETTLE`], if the server's default is still another
-    /// source, the capture switches to it.
-    fn switch(&mut self) {
-        std::thread::park_timeout(SWITCH_SETTLE);
-        if self.link.is_stopped() {
-            return;
-        }
-        let target = platform::default_source(self.original.loopback);
-        if target.is_none() || target == self.current {
-            return; // no default now (a loss, if any, is seen as one), or back to this one
-        }
-        let Some(source) = self.source.take() else {
-            return;
-        };
-        let from = self.shared.opened.lock().clone();
-        let unreturned = self.retire_stream(source);
-        // Every packet of the old stream is out: the new one's first packet has this seq (a host
-        // may deliver before its start returns).
-        let seq = self.pipeline.peek_seq();
-        self.link.expect_return(SWITCH);
-        let p = self.pipeline.clone();
-        match DeviceSource::start(&self.original, p, self.relay.clone(), Some(self.link.clone())) {
-            Ok(s) => {
-                let to = s.opened.clone();
-                self.current = s.default_source.clone();
-                if let (Some(f), Some(name)) = (&self.follow, &self.current) {
-                    f.set_current(name);
-                }
-                self.reopen = by_id(&self.original, &to);
-                *self.shared.opened.lock() = to.clone();
-                self.shared.connected.store(true, Ordering::Release);
-                self.source = Some(s);
-                if to.id != from.id {
-                    Counters::add(&self.pipeline.counters.device_changes, 1);
-                    let _ = self.pipeline.device_changes.push(DeviceChange {
-                        seq,
-                        from: (from.id, from.name),
-                        to: (to.id, to.name),
-                    });
-                    self.relay.unpark();
-                }
-            }
-            Err(e) => {
-                self.link.cancel_return();
-                self.announce_loss(e, unreturned);
-            }
-        }
     }
 
     fn lose(&mut self, e: Error) {

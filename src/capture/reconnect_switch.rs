@@ -1,0 +1,95 @@
+//! The reconnect thread's other job: a capture of the default switches to the new default when
+//! the server's default moves (`follow.rs` asks for it): the old stream stopped after its last
+//! packet, the new default opened, the switch's gap counted and its first packet flagged,
+//! `'devicechange'` queued. Part of `reconnect.rs` (its `Watcher`).
+//!
+//! Threads: the reconnect thread (`pcmtap-reconnect`).
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use super::super::link::SWITCH;
+use super::super::platform;
+use super::super::stream::{DeviceSource, STOP_WAIT};
+use super::{by_id, Watcher, CALLBACK_WAIT};
+use crate::core::{Counters, DeviceChange};
+
+/// How long the default must stay changed before the capture switches (a server setting its
+/// defaults one after the other, or a quick change back, makes one switch or none).
+pub(super) const SWITCH_SETTLE: Duration = Duration::from_millis(30);
+/// After the device came back (a server restart), the default is followed only once this has
+/// passed: a starting server sets its defaults in steps (measured: PipeWire 0.3.65 with
+/// wireplumber named its null source the default before the configured monitor, and a capture
+/// back by then switched to it and back).
+pub(super) const SETTLE_AFTER_RETURN: Duration = Duration::from_secs(1);
+
+impl Watcher {
+    /// Stops the open stream, its audio missing from now on (a gap is open), and waits for its
+    /// callback: whatever comes next (a loss, a switch) comes after the stream's last packet.
+    /// Returns whether it was a reopened stream lost before its first audio.
+    pub(super) fn retire_stream(&mut self, source: DeviceSource) -> bool {
+        self.shared.connected.store(false, Ordering::Release);
+        let unreturned = !matches!(self.link.cancel_return(), 0 | SWITCH);
+        self.link.open_gap();
+        source.stop_within(STOP_WAIT, false); // its callback is waited for below
+        // Wait for the callback to be gone (cpal's PulseAudio host drops it on its client's
+        // thread, after the stream), for at most CALLBACK_WAIT; a callback still alive then is
+        // retired (delivers nothing more; its partial packet, if it ever comes, comes after
+        // 'disconnect').
+        let t0 = Instant::now();
+        while self.link.callbacks() > 0 && t0.elapsed() < CALLBACK_WAIT && !self.link.is_stopped() {
+            std::thread::park_timeout(Duration::from_millis(5));
+        }
+        self.link.retire();
+        unreturned
+    }
+
+    /// The default changed: after [`SWITCH_SETTLE`], if the server's default is still another
+    /// source, the capture switches to it.
+    pub(super) fn switch(&mut self) {
+        std::thread::park_timeout(SWITCH_SETTLE);
+        if self.link.is_stopped() {
+            return;
+        }
+        let target = platform::default_source(self.original.loopback);
+        if target.is_none() || target == self.current {
+            return; // no default now (a loss, if any, is seen as one), or back to this one
+        }
+        let Some(source) = self.source.take() else {
+            return;
+        };
+        let from = self.shared.opened.lock().clone();
+        let unreturned = self.retire_stream(source);
+        // Every packet of the old stream is out: the new one's first packet has this seq (a host
+        // may deliver before its start returns).
+        let seq = self.pipeline.peek_seq();
+        self.link.expect_return(SWITCH);
+        let p = self.pipeline.clone();
+        match DeviceSource::start(&self.original, p, self.relay.clone(), Some(self.link.clone())) {
+            Ok(s) => {
+                let to = s.opened.clone();
+                self.current = s.default_source.clone();
+                if let (Some(f), Some(name)) = (&self.follow, &self.current) {
+                    f.set_current(name);
+                }
+                self.reopen = by_id(&self.original, &to);
+                *self.shared.opened.lock() = to.clone();
+                self.shared.connected.store(true, Ordering::Release);
+                self.source = Some(s);
+                if to.id != from.id {
+                    Counters::add(&self.pipeline.counters.device_changes, 1);
+                    let _ = self.pipeline.device_changes.push(DeviceChange {
+                        seq,
+                        from: (from.id, from.name),
+                        to: (to.id, to.name),
+                    });
+                    self.relay.unpark();
+                }
+            }
+            Err(e) => {
+                self.link.cancel_return();
+                self.announce_loss(e, unreturned);
+            }
+        }
+    }
+}
