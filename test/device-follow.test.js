@@ -73,7 +73,9 @@ for (const host of ['alsa', 'pulseaudio']) {
       assert.ok(await waitFor(() => rec.packets.length > ev.packets + 400, 6000), `the new default delivers: ${rec.packets.length - ev.packets} packets after the switch`)
       const after = rec.packets.slice(ev.packets)
       const first = after[0]
-      assert.ok(first && first.discontinuity && first.gapFrames > 0, `the first packet after the switch is flagged with its gap: ${JSON.stringify(first)}`)
+      // Flagged, with the switch's gap (on PipeWire the new stream's first block may start before
+      // the old one's end: a gap of 0, nothing missing; the clock check below holds either way).
+      assert.ok(first && first.discontinuity && first.gapFrames < 24000, `the first packet after the switch is flagged with its gap (under 0.5 s): ${JSON.stringify(first)}`)
       const stats = rec.cap.stats()
       assert.equal(stats.device.id, ev.to.id, 'stats().device is the new default')
       assert.equal(stats.audio.deviceChanges, 1)
