@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use super::super::link::SWITCH;
 use super::super::platform;
-use super::super::stream::{DeviceSource, STOP_WAIT};
+use super::super::devices::DeviceSpec;
+use super::super::stream::{DeviceConfig, DeviceSource, STOP_WAIT};
 use super::{by_id, Watcher, CALLBACK_WAIT};
 use crate::core::{Counters, DeviceChange};
 
@@ -22,8 +23,42 @@ pub(super) const SWITCH_SETTLE: Duration = Duration::from_millis(30);
 /// wireplumber named its null source the default before the configured monitor, and a capture
 /// back by then switched to it and back).
 pub(super) const SETTLE_AFTER_RETURN: Duration = Duration::from_secs(1);
+/// How long a switch waits for the server to name a default again: between removing the default
+/// source and choosing another, PipeWire 0.3.65 named none (measured in CI: a switch that opened
+/// at that moment failed with DEVICE_NOT_FOUND).
+const NO_DEFAULT_WAIT: Duration = Duration::from_secs(1);
 
 impl Watcher {
+    /// Opens the new default: as the host resolves the default now, else (a host whose own
+    /// idea of the default lags: cpal's PulseAudio client named none for over a second after
+    /// PipeWire removed the default source, in 1 of ~7 CI-like runs) the source the server
+    /// names, `target`, by name. Tries again every 50 ms for [`NO_DEFAULT_WAIT`].
+    fn open_new_default(&self, target: &str) -> Result<DeviceSource, crate::error::Error> {
+        let by_name = DeviceConfig {
+            host: Some(self.shared.opened.lock().host.clone()),
+            device: DeviceSpec::Query(target.to_string()),
+            loopback: false,
+            ..self.original.clone()
+        };
+        let t0 = Instant::now();
+        loop {
+            let open = |cfg: &DeviceConfig| {
+                DeviceSource::start(cfg, self.pipeline.clone(), self.relay.clone(), Some(self.link.clone()))
+            };
+            let not_found = |e: &crate::error::Error| e.kind == crate::error::ErrorKind::DeviceNotFound;
+            let r = match open(&self.original) {
+                Err(e) if not_found(&e) => open(&by_name),
+                other => other,
+            };
+            match r {
+                Err(e) if not_found(&e) && t0.elapsed() < NO_DEFAULT_WAIT && !self.link.is_stopped() => {
+                    std::thread::park_timeout(Duration::from_millis(50));
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// Stops the open stream, its audio missing from now on (a gap is open), and waits for its
     /// callback: whatever comes next (a loss, a switch) comes after the stream's last packet.
     /// Returns whether it was a reopened stream lost before its first audio.
@@ -64,8 +99,8 @@ impl Watcher {
         // may deliver before its start returns).
         let seq = self.pipeline.peek_seq();
         self.link.expect_return(SWITCH);
-        let p = self.pipeline.clone();
-        match DeviceSource::start(&self.original, p, self.relay.clone(), Some(self.link.clone())) {
+        let target = target.unwrap_or_default();
+        match self.open_new_default(&target) {
             Ok(s) => {
                 let to = s.opened.clone();
                 self.current = s.default_source.clone();
