@@ -8,7 +8,9 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use crate::capture::{AppConfig, AppSource, AppState, DeviceConfig, DeviceSource, OpenedDevice, ReconnectingDevice};
+use crate::capture::{
+    AppConfig, AppSource, AppState, DeviceConfig, DeviceSource, OpenedDevice, ReconnectingDevice,
+};
 use crate::core::{Notified, PacketLayout, Pipeline, Relay};
 use crate::error::{Error, ErrorKind, Result};
 use crate::source::{SyntheticConfig, SyntheticSource};

@@ -48,7 +48,9 @@ impl Drop for Registered {
     fn drop(&mut self) {
         // SAFETY: `client` was registered on `enumerator` by `register`.
         unsafe {
-            let _ = self.enumerator.UnregisterEndpointNotificationCallback(&self.client);
+            let _ = self
+                .enumerator
+                .UnregisterEndpointNotificationCallback(&self.client);
         }
     }
 }
@@ -125,7 +127,11 @@ impl IMMNotificationClient_Impl for Client_Impl {
         Ok(())
     }
 
-    fn OnPropertyValueChanged(&self, _id: &PCWSTR, _key: &PROPERTYKEY) -> windows::core::Result<()> {
+    fn OnPropertyValueChanged(
+        &self,
+        _id: &PCWSTR,
+        _key: &PROPERTYKEY,
+    ) -> windows::core::Result<()> {
         Ok(())
     }
 }

@@ -278,6 +278,10 @@ mod tests {
         // The new device's first audio 20 ms after the old one's last frame: 960 frames.
         assert_eq!(link.returned(&p, 1_020_000_000), Some((0, 960)));
         assert_eq!(Counters::get(&p.counters.gap_frames), 960);
-        assert_eq!(Counters::get(&p.counters.reconnects), 0, "a switch is not a reconnect");
+        assert_eq!(
+            Counters::get(&p.counters.reconnects),
+            0,
+            "a switch is not a reconnect"
+        );
     }
 }

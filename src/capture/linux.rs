@@ -20,8 +20,8 @@ pub use super::app_source::AppSource;
 pub use super::apps::list as list_apps;
 pub use super::follow::{watch as watch_default, DefaultWatch};
 pub use super::removal::{watch as watch_removal, RemovalWatch};
-pub use super::subscribe::default_source;
 pub use super::server::ServerInfo;
+pub use super::subscribe::default_source;
 pub use super::subscribe::{hub_stats, subscribe, SubscriptionGuard};
 
 /// Server events come from the subscription hub (`subscribe.rs`).

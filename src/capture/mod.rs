@@ -65,7 +65,9 @@ pub use app_config::{AppConfig, AppSelect, AppState};
 pub use devices::{default_device, list, ConfigInfo, DeviceInfo, DeviceSpec};
 pub use hosts::{compiled_hosts, default_host_name};
 pub use link::ReconnectPolicy;
-pub use platform::{hub_stats, list_apps, subscribe, AppSource, SubscriptionGuard, SUBSCRIPTION_SUPPORTED};
+pub use platform::{
+    hub_stats, list_apps, subscribe, AppSource, SubscriptionGuard, SUBSCRIPTION_SUPPORTED,
+};
 pub use pulse_state::{pulse_config, WARNING_CODE};
 pub use reconnect::ReconnectingDevice;
 pub use server_event::{ChangeKind, Facility, ServerEvent};

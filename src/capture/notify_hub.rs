@@ -85,7 +85,12 @@ impl Drop for SubscriptionGuard {
         let in_dispatch = IN_DISPATCH.with(|f| f.get());
         let last = {
             let mut st = STATE.lock();
-            let list: Vec<_> = st.listeners.iter().filter(|(i, _)| *i != self.id).cloned().collect();
+            let list: Vec<_> = st
+                .listeners
+                .iter()
+                .filter(|(i, _)| *i != self.id)
+                .cloned()
+                .collect();
             st.listeners = Arc::new(list);
             // From a listener: undoing the registration may wait for the notification it is in.
             if st.listeners.is_empty() && !in_dispatch {

@@ -112,7 +112,6 @@ pub fn default_source(_loopback: bool) -> Option<String> {
     None
 }
 
-
 /// The interface of `app_source.rs`: no sound server here to take one application's streams
 /// from (Windows process loopback and macOS process taps are not done yet).
 pub struct AppSource {

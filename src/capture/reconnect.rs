@@ -215,7 +215,9 @@ impl Watcher {
             if self.source.is_some() {
                 let now = Instant::now();
                 if self.link.take_switch() {
-                    let settled = self.returned_at.map_or(now, |t| (t + SETTLE_AFTER_RETURN).max(now));
+                    let settled = self
+                        .returned_at
+                        .map_or(now, |t| (t + SETTLE_AFTER_RETURN).max(now));
                     self.switch_due = Some(self.switch_due.map_or(settled, |d| d.min(settled)));
                 }
                 if self.switch_due.is_some_and(|d| now >= d) {
@@ -226,7 +228,9 @@ impl Watcher {
                 match self.check() {
                     Some(e) => self.lose(e),
                     None => {
-                        let wait = self.switch_due.map_or(TICK, |d| d.saturating_duration_since(now).min(TICK));
+                        let wait = self
+                            .switch_due
+                            .map_or(TICK, |d| d.saturating_duration_since(now).min(TICK));
                         std::thread::park_timeout(wait)
                     }
                 }

@@ -8,9 +8,9 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use super::super::devices::DeviceSpec;
 use super::super::link::SWITCH;
 use super::super::platform;
-use super::super::devices::DeviceSpec;
 use super::super::stream::{DeviceConfig, DeviceSource, STOP_WAIT};
 use super::{by_id, Watcher, CALLBACK_WAIT};
 use crate::core::{Counters, DeviceChange};
@@ -43,15 +43,25 @@ impl Watcher {
         let t0 = Instant::now();
         loop {
             let open = |cfg: &DeviceConfig| {
-                DeviceSource::start(cfg, self.pipeline.clone(), self.relay.clone(), Some(self.link.clone()))
+                DeviceSource::start(
+                    cfg,
+                    self.pipeline.clone(),
+                    self.relay.clone(),
+                    Some(self.link.clone()),
+                )
             };
-            let not_found = |e: &crate::error::Error| e.kind == crate::error::ErrorKind::DeviceNotFound;
+            let not_found =
+                |e: &crate::error::Error| e.kind == crate::error::ErrorKind::DeviceNotFound;
             let r = match open(&self.original) {
                 Err(e) if not_found(&e) => open(&by_name),
                 other => other,
             };
             match r {
-                Err(e) if not_found(&e) && t0.elapsed() < NO_DEFAULT_WAIT && !self.link.is_stopped() => {
+                Err(e)
+                    if not_found(&e)
+                        && t0.elapsed() < NO_DEFAULT_WAIT
+                        && !self.link.is_stopped() =>
+                {
                     std::thread::park_timeout(Duration::from_millis(50));
                 }
                 other => return other,
@@ -67,10 +77,10 @@ impl Watcher {
         let unreturned = !matches!(self.link.cancel_return(), 0 | SWITCH);
         self.link.open_gap();
         source.stop_within(STOP_WAIT, false); // its callback is waited for below
-        // Wait for the callback to be gone (cpal's PulseAudio host drops it on its client's
-        // thread, after the stream), for at most CALLBACK_WAIT; a callback still alive then is
-        // retired (delivers nothing more; its partial packet, if it ever comes, comes after
-        // 'disconnect').
+                                              // Wait for the callback to be gone (cpal's PulseAudio host drops it on its client's
+                                              // thread, after the stream), for at most CALLBACK_WAIT; a callback still alive then is
+                                              // retired (delivers nothing more; its partial packet, if it ever comes, comes after
+                                              // 'disconnect').
         let t0 = Instant::now();
         while self.link.callbacks() > 0 && t0.elapsed() < CALLBACK_WAIT && !self.link.is_stopped() {
             std::thread::park_timeout(Duration::from_millis(5));

@@ -59,7 +59,11 @@ fn audio_past_the_latency_bound_is_dropped_down_to_the_prefill() {
     push(&mut a, 0.1, 30);
     let mut out = [0.0f32; 4];
     let r = m.mix(&q, &mut out);
-    assert_eq!(r.dropped_frames, 30 - 4 - 4, "26 left over 10: dropped down to 4");
+    assert_eq!(
+        r.dropped_frames,
+        30 - 4 - 4,
+        "26 left over 10: dropped down to 4"
+    );
     let r = m.mix(&q, &mut out);
     assert_eq!((r.dropped_frames, r.underrun_frames), (0, 0));
     assert_eq!(out, [0.1; 4]);
@@ -78,10 +82,17 @@ fn an_ended_stream_is_played_out_then_handed_back() {
     assert_eq!((out, r.underrun_frames, r.ended), ([0.3; 4], 0, 0));
     let r = m.mix(&q, &mut out);
     assert_eq!(out, [0.3, 0.3, 0.0, 0.0]);
-    assert_eq!((r.underrun_frames, r.ended), (0, 0), "an ended stream is no underrun");
+    assert_eq!(
+        (r.underrun_frames, r.ended),
+        (0, 0),
+        "an ended stream is no underrun"
+    );
     let r = m.mix(&q, &mut out);
     assert_eq!((r.ended, r.streams), (1, 0));
-    assert!(q.take_done().is_some(), "its ring comes back to be freed elsewhere");
+    assert!(
+        q.take_done().is_some(),
+        "its ring comes back to be freed elsewhere"
+    );
 }
 
 #[test]

@@ -22,7 +22,9 @@ pub use convert::{OutputFormat, Sample};
 #[cfg(server_path)]
 pub use mix::{Mixer, MixerInputs, MAX_INPUTS};
 pub use packetizer::{MissPolicy, Packetizer, Pushed};
-pub use pipeline::{Counters, DeviceChange, Descriptor, Disconnect, PacketLayout, Pipeline, PROBE_AFTER_NS};
+pub use pipeline::{
+    Counters, Descriptor, DeviceChange, Disconnect, PacketLayout, Pipeline, PROBE_AFTER_NS,
+};
 #[cfg(test)]
 pub use pipeline::{FLAG_DISCONTINUITY, FLAG_RECONNECT};
 pub use pool::{live_memory as live_pool_memory, SlotState};

@@ -239,11 +239,14 @@ impl NativeCapture {
     #[napi]
     pub fn take_device_change(&self) -> Option<NativeDeviceChange> {
         let r = |(id, name): (String, String)| NativeDeviceRef { id, name };
-        self.pipeline.device_changes.pop().map(|d| NativeDeviceChange {
-            seq: d.seq as f64,
-            from: r(d.from),
-            to: r(d.to),
-        })
+        self.pipeline
+            .device_changes
+            .pop()
+            .map(|d| NativeDeviceChange {
+                seq: d.seq as f64,
+                from: r(d.from),
+                to: r(d.to),
+            })
     }
 
     /// Milliseconds from this capture's clock epoch to now (to map capture times onto

@@ -132,14 +132,22 @@ pub fn parse(o: &NativeOptions) -> Result<Parsed, String> {
         ));
     }
     if let Some(a) = &o.application {
-        if o.source != "device" || o.device.is_some() || o.device_id.is_some() || o.reconnect.is_some() {
+        if o.source != "device"
+            || o.device.is_some()
+            || o.device_id.is_some()
+            || o.reconnect.is_some()
+        {
             return Err("application takes no synthetic source, device or reconnect".into());
         }
         let select = match (a.pid, &a.name, &a.exclude) {
             (Some(pid), None, None) if pid > 0 => AppSelect::Pid(pid),
             (None, Some(n), None) if !n.is_empty() => AppSelect::Name(n.clone()),
             (None, None, Some(x)) if !x.is_empty() => AppSelect::Exclude(x.clone()),
-            _ => return Err("application must be exactly one of { pid }, { name }, { exclude }".into()),
+            _ => {
+                return Err(
+                    "application must be exactly one of { pid }, { name }, { exclude }".into(),
+                )
+            }
         };
         return Ok(Parsed {
             layout,
