@@ -2,19 +2,27 @@
 // `pcmtap devices [--host H] [--json] [--watch]`: every device of a host as a table (or JSON);
 // with --watch, then one line per change until Ctrl-C or SIGTERM. `pcmtap apps [--json]`: the
 // applications playing now. JS thread.
-const { parseArgs } = require('node:util')
 const { listDevices, watchDevices, hosts, listApplications } = require('../index.js')
-const { UsageError } = require('./usage')
+const { USAGE, UsageError } = require('./usage')
+const { parse } = require('./args')
 
-function parse(args) {
-  let values
-  try {
-    values = parseArgs({ args, options: { host: { type: 'string' }, json: { type: 'boolean' }, watch: { type: 'boolean' } }, allowPositionals: false, strict: true }).values
-  } catch (err) {
-    throw new UsageError(err.message)
-  }
-  if (values.json && values.watch) throw new UsageError('--watch prints lines, not JSON: use one of --json, --watch')
-  return values
+const DEVICES = {
+  command: 'devices',
+  spec: { host: { type: 'string', value: 'H' }, json: { type: 'boolean' }, watch: { type: 'boolean' } },
+  aliases: { follow: 'watch', monitor: 'watch', backend: 'host', api: 'host' },
+}
+const APPS = { command: 'apps', spec: { json: { type: 'boolean' } } }
+
+function parseDevices(args) {
+  const { values, help } = parse(args, DEVICES)
+  if (values.json && values.watch) throw new UsageError('--watch prints lines, not JSON: use one of --json, --watch', 'devices')
+  return { ...values, help }
+}
+
+/** `pcmtap <command> --help`: the usage, on stdout. */
+function help({ stdout }) {
+  stdout.write(USAGE + '\n')
+  return 0
 }
 
 function config(c) {
@@ -26,12 +34,12 @@ function table(rows) {
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n')
 }
 
-/** Option errors (ERR_*) are bad usage; the rest are the device layer's. */
+/** Option errors (ERR_*) are bad usage (the only option is --host); the rest are the device layer's. */
 function usageErrors(fn) {
   try {
     return fn()
   } catch (err) {
-    if (err.code && err.code.startsWith('ERR_')) throw new UsageError(err.message)
+    if (err.code && err.code.startsWith('ERR_')) throw new UsageError(`--host: ${err.message}`, 'devices')
     throw err
   }
 }
@@ -67,7 +75,8 @@ function watchUntilStopped(watcher, { stdout, stderr, signal }) {
 
 /** Prints the devices (and with --watch their changes); returns (or resolves) the exit status. */
 function devices(args, io) {
-  const { host, json, watch } = parse(args)
+  const { host, json, watch, help: wantsHelp } = parseDevices(args)
+  if (wantsHelp) return help(io)
   // Watching first: a change while the table is printed is a line after it, never lost.
   const watcher = watch ? usageErrors(() => watchDevices({ host })) : null
   let list
@@ -96,12 +105,8 @@ function devices(args, io) {
 
 /** `pcmtap apps [--json]`: the applications playing now, as a table (or JSON). */
 function apps(args, { stdout }) {
-  let values
-  try {
-    values = parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: false, strict: true }).values
-  } catch (err) {
-    throw new UsageError(err.message)
-  }
+  const { values, help: wantsHelp } = parse(args, APPS)
+  if (wantsHelp) return help({ stdout })
   const list = listApplications()
   if (values.json) stdout.write(JSON.stringify(list, null, 2) + '\n')
   else if (list.length === 0) stdout.write('no application is playing audio\n')

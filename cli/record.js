@@ -3,11 +3,13 @@
 // writes each packet synchronously from its pool slot (zero copy), then releases the slot.
 const fs = require('node:fs')
 const { Capture } = require('../index.js')
-const { WavWriter } = require('./wav')
+const { WavWriter } = require('../lib/wav')
 const { Meter, statusLine, dbfs } = require('./meter')
 const { UsageError } = require('./usage')
 
 const STATUS_MS = 100
+// The Capture option each flag sets, so a rejected value is reported under the flag's name.
+const FLAG_OF = { sampleRate: '--rate', channels: '--channels', format: '--format', host: '--host', device: '--device', 'application.name': '--app', 'application.pid': '--app' }
 const SILENCE = Buffer.alloc(64 * 1024) // zero bytes: silence in s16 and f32 alike
 
 /**
@@ -28,7 +30,10 @@ async function recordWav({ file, seconds, capture, signal, live = false, stdout,
   try {
     cap = new Capture({ framesPerPacket, ...capture })
   } catch (err) {
-    if (err.code && err.code.startsWith('ERR_')) throw new UsageError(err.message)
+    if (err.code && err.code.startsWith('ERR_')) {
+      const flag = FLAG_OF[/"([\w.]+)"/.exec(err.message)?.[1]]
+      throw new UsageError(flag ? `${flag}: ${err.message}` : err.message, 'record')
+    }
     throw err
   }
   const target = seconds === undefined ? Infinity : Math.round(seconds * sampleRate)

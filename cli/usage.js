@@ -1,5 +1,6 @@
 'use strict'
-// Usage text and the error that means "bad usage" (exit status 2). JS thread.
+// Usage text and the error that means "bad usage" (exit status 2): one line on stderr, then a
+// pointer to the help of the command it is about. JS thread.
 
 const USAGE = `Usage:
   pcmtap devices [--host H] [--json | --watch]
@@ -11,7 +12,7 @@ const USAGE = `Usage:
                 [--rate R] [--channels C] [--format s16|f32] [--reconnect] [--synthetic]
                 [--app PID|NAME]
       Record to a WAV file (16-bit PCM or 32-bit float) until N seconds or Ctrl-C.
-  pcmtap --help | --version
+  pcmtap --help | --version        (also: pcmtap <command> --help)
 
 Options:
   --host H        alsa, pulseaudio (Linux); wasapi (Windows); coreaudio (macOS); jack
@@ -29,13 +30,21 @@ Options:
   --watch         devices: keep printing changes (Linux: the sound server's events; elsewhere
                   polled every second) until Ctrl-C or SIGTERM (exit 0)
 
-Exit status: 0 done, 1 capture error (one line with its code), 2 bad usage.`
+Exit status: 0 done, 1 capture error (one line with its code), 2 bad usage (one line saying
+what is wrong).`
 
 class UsageError extends Error {
-  constructor(message) {
+  /** `command`: the command it is about ('record'), for the help hint; undefined: pcmtap's. */
+  constructor(message, command) {
     super(message)
     this.name = 'UsageError'
+    this.command = command
   }
 }
 
-module.exports = { USAGE, UsageError }
+/** What a usage error prints: `pcmtap: <what is wrong>` and where to read more. */
+function usageLines(err) {
+  return `pcmtap: ${err.message}\nTry 'pcmtap${err.command ? ` ${err.command}` : ''} --help'\n`
+}
+
+module.exports = { USAGE, UsageError, usageLines }

@@ -135,6 +135,11 @@ function oneOf(name, v, allowed) {
   return v
 }
 
+/** The packet layout rules, shared by `new Capture()` and `new WavWriter()` (lib/wav.js). */
+const sampleRateOption = (v) => int('sampleRate', v, 1000, 384000)
+const channelsOption = (v) => int('channels', v, 1, 32)
+const formatOption = (v) => oneOf('format', v, ['s16', 'f32'])
+
 function pick(obj, defaults, key) {
   return obj[key] === undefined ? defaults[key] : obj[key]
 }
@@ -229,8 +234,8 @@ function normalize(options) {
   options = readOnce(options, DEFAULTS, '', 'options')
   const get = (k) => pick(options, DEFAULTS, k)
   const source = oneOf('source', get('source'), ['device', 'synthetic'])
-  const sampleRate = int('sampleRate', get('sampleRate'), 1000, 384000)
-  const channels = int('channels', get('channels'), 1, 32)
+  const sampleRate = sampleRateOption(get('sampleRate'))
+  const channels = channelsOption(get('channels'))
   const host = get('host') === undefined ? undefined : oneOf('host', get('host'), HOST_NAMES)
   const { device, deviceId } = normalizeDevice(get('device'))
   const rawLoopback = get('loopback')
@@ -261,7 +266,7 @@ function normalize(options) {
     }).map((c, i) => int(`channelMap[${i}]`, c, 0, 31))
   }
   const bufferFrames = get('bufferFrames') === undefined ? undefined : int('bufferFrames', get('bufferFrames'), 16, 65536)
-  const format = oneOf('format', get('format'), ['s16', 'f32'])
+  const format = formatOption(get('format'))
   const maxFrames = Math.floor(SLOT_BYTES / (channels * BYTES[format]))
   const framesPerPacket = int('framesPerPacket', get('framesPerPacket'), 1, maxFrames)
   const poolSize = int('poolSize', get('poolSize'), 1, MAX_POOL_SIZE)
@@ -303,4 +308,4 @@ function normalize(options) {
   }
 }
 
-module.exports = { normalize, checkOptions, bool, DEFAULTS, SYNTHETIC_DEFAULTS, RECONNECT_DEFAULTS, SLOT_BYTES, MAX_POOL_SIZE, MAX_BLOCK_LIST, HOST_NAMES }
+module.exports = { normalize, checkOptions, bool, int, sampleRateOption, channelsOption, formatOption, DEFAULTS, SYNTHETIC_DEFAULTS, RECONNECT_DEFAULTS, SLOT_BYTES, MAX_POOL_SIZE, MAX_BLOCK_LIST, HOST_NAMES }

@@ -17,44 +17,12 @@
 const { spawnSync, execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
+const { parseTap } = require('./test-results') // top-level results: { name, file, ok, skip, block, ... }
 
 const ROOT = path.join(__dirname, '..')
 const SKIP = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'windows-skip.json'), 'utf8'))
 const PATTERN_SKIP = 'test name does not match pattern' // what node:test says of a test the pattern left out
 const problems = []
-
-/** Top-level results of `node --test --test-reporter=tap` output: `{ name, file, ok, skip }`. */
-function parseTap(text) {
-  const results = []
-  let current = null
-  for (const line of text.split(/\r?\n/)) {
-    const m = line.match(/^(not ok|ok) \d+ - (.*)$/)
-    if (m) {
-      let name = m[2]
-      let skip = null
-      const d = name.match(/^(.*?) # SKIP(?: (.*))?$/)
-      if (d) [name, skip] = [d[1], d[2] ?? '']
-      name = name.replace(/\\(.)/g, (_, c) => (c === 'n' ? '\n' : c))
-      current = { name, file: null, ok: m[1] === 'ok', skip, block: [line] }
-      results.push(current)
-      continue
-    }
-    if (!current || !line.startsWith('  ')) continue
-    current.block.push(line)
-    const loc = line.match(/^  location: '(.*)'$/)
-    if (loc && !current.file) {
-      const f = loc[1].replace(/\\\\/g, '\\').match(/(test(?:[\\/]windows)?)[\\/]([\w.-]+\.test\.js)(?::\d+:\d+)?$/)
-      if (f) current.file = `${f[1].replace('\\', '/')}/${f[2]}`
-    }
-  }
-  // A file that fails to load is reported under its own path as the name.
-  for (const r of results) {
-    if (r.file) continue
-    const f = r.name.match(/(test(?:[\\/]+windows)?)[\\/]+([\w.-]+\.test\.js)$/)
-    if (f) r.file = `${f[1].replace(/[\\/]+/, '/')}/${f[2]}`
-  }
-  return results
-}
 
 function run(cmd, args, env) {
   const t0 = Date.now()

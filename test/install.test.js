@@ -110,6 +110,16 @@ test('the two tarballs install into an empty app with --ignore-scripts, no cargo
   assert.equal(r.status, 0, childReport(r))
   assert.equal(r.stdout.trim(), 'function true')
 
+  // pcmtap/wav, the CLI's WAV writer, from both module systems (the exports map and files).
+  r = node(app, `const { WavWriter } = require('pcmtap/wav'); const w = new WavWriter('w.wav', { channels: 1 }); console.log(w.write(Buffer.alloc(96))); w.close()`)
+  assert.equal(r.status, 0, childReport(r))
+  assert.equal(r.stdout.trim(), '96')
+  assert.equal(fs.statSync(path.join(app, 'w.wav')).size, 44 + 96)
+  r = node(app, `import { WavWriter, RIFF_MAX } from 'pcmtap/wav'; console.log(typeof WavWriter, RIFF_MAX)`, { esm: true })
+  assert.equal(r.status, 0, childReport(r))
+  assert.equal(r.stdout.trim(), `function ${2 ** 32 - 1}`)
+  assert.ok(fs.existsSync(path.join(installed, 'wav.d.ts')), 'the types of pcmtap/wav are installed')
+
   r = node(app, CAPTURE_1S({ source: 'synthetic', sampleRate: 48000, channels: 2 }))
   assert.equal(r.status, 0, childReport(r))
   const syn = JSON.parse(r.stdout)

@@ -25,6 +25,18 @@ test('the published package has no lifecycle script that runs at install time, a
   assert.equal(pkg.bin.pcmtap, 'bin/pcmtap.js')
 })
 
+test('every file the exports map names is in files (so the tarball has it)', () => {
+  const targets = []
+  const walk = (v) => (typeof v === 'string' ? targets.push(v) : Object.values(v).forEach(walk))
+  walk(pkg.exports)
+  assert.ok(targets.includes('./wav.d.ts') && targets.includes('./lib/wav.js'), 'pcmtap/wav is exported')
+  for (const t of targets) {
+    const rel = t.replace(/^\.\//, '')
+    assert.ok(fs.existsSync(path.join(ROOT, rel)), `${t} does not exist`)
+    assert.ok(rel === 'package.json' || pkg.files.some((f) => (f.endsWith('/') ? rel.startsWith(f) : rel === f)), `${t} is not in files`)
+  }
+})
+
 test('every napi target has an npm/<platform> package with os, cpu, libc, and an exact-version optional dependency', () => {
   assert.deepEqual(Object.keys(PLATFORMS).sort(), [...pkg.napi.targets].sort())
   const dirs = fs.readdirSync(path.join(ROOT, 'npm')).sort()
