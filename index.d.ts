@@ -54,8 +54,10 @@ export interface CaptureOptions {
   /**
    * Capture what the machine plays: the default sink's monitor (PulseAudio), or the default
    * output device (WASAPI loopback). Exclusive with `device`. Default false. `{ exclude: [pid, …] }`
-   * (1 to 64 process ids; Linux): every application's playback but those processes', mixed as
-   * an application capture (see `application`).
+   * (1 to 64 process ids): every application's playback but those processes', as an
+   * application capture (see `application`). Linux: the PulseAudio or PipeWire server; macOS
+   * 14.2+: a process tap excluding them; Windows (build 20348+): process loopback excluding one
+   * process tree, so exactly one pid (more: UNSUPPORTED_CONFIG).
    */
   loopback?: boolean | { exclude: number[] }
   /** For each output channel, the device channel it comes from (length = channels, indices 0 ..= 31). Default: average down, duplicate up. */
@@ -107,13 +109,17 @@ export interface CaptureOptions {
    */
   followDefault?: boolean
   /**
-   * Record one application's audio instead of a device (Linux, through the PulseAudio or
-   * PipeWire server): `{ pid }` (a process id, as `listApplications()` gives it) or `{ name }`
-   * (its application name or binary, case-insensitive, among those playing at start()). Every
-   * stream it plays is recorded and mixed, as streams come and go; while it plays nothing the
-   * packets are silence at the clock's pace (`stats().application.streams` 0); when it exits the
-   * capture ends with 'error' APPLICATION_EXITED. Not with `device`, `loopback: true`,
-   * `reconnect` or the synthetic source. Elsewhere: start() rejects with UNSUPPORTED_CONFIG.
+   * Record one application's audio instead of a device: `{ pid }` (a process id, as
+   * `listApplications()` gives it) or `{ name }` (its application name or binary,
+   * case-insensitive, among those listed at start()). Every stream it plays is recorded and
+   * mixed, as streams come and go; while it plays nothing the packets are silence at the clock's
+   * pace (`stats().application.streams` 0); when it exits the capture ends with 'error'
+   * APPLICATION_EXITED. Linux: through the PulseAudio or PipeWire server (tested). Windows 10
+   * build 20348+: process loopback of the process and its children; older Windows (and Wine):
+   * start() rejects with UNSUPPORTED_CONFIG naming the build. macOS 14.2+: a Core Audio process
+   * tap (needs the "System Audio Recording" permission; denied, macOS typically delivers silence). Windows and
+   * macOS are not tested on real machines. Not with `device`, `loopback: true`, `reconnect` or
+   * the synthetic source.
    */
   application?: { pid: number } | { name: string }
 }
@@ -289,7 +295,7 @@ export interface ApplicationStats {
   pids: number[]
   /** Its playback streams mixed now (0: it plays nothing; packets are silence, at the clock's pace). */
   streams: number
-  /** Record streams opened so far: one per playback stream of the application. */
+  /** Record streams opened so far: one per playback stream of the application (Windows: per process-loopback ring handed to the mixer; macOS: 1, the tap). */
   streamsOpened: number
   /** Frames delivered while it played nothing. */
   idleFrames: number
@@ -304,9 +310,9 @@ export interface ApplicationInfo {
   name: string
   /** Its executable's file name. */
   binary: string
-  /** The host it plays through: `'pulseaudio'` (the PulseAudio or PipeWire server). */
-  host: 'pulseaudio'
-  /** Its playback streams now. */
+  /** The host it plays through: `'pulseaudio'` (the PulseAudio or PipeWire server), `'wasapi'`, `'coreaudio'`. */
+  host: 'pulseaudio' | 'wasapi' | 'coreaudio'
+  /** Its playback streams now (Windows: its audio sessions playing now, 0 for a paused one; macOS: the output devices it plays to). */
   streams: number
 }
 
@@ -370,8 +376,11 @@ export declare function listDevices(options?: ListDevicesOptions): DeviceInfo[]
 export declare function defaultDevice(options?: { host?: HostName }): DeviceInfo | null
 /**
  * The applications playing audio now, one per process (Linux: the PulseAudio or PipeWire
- * server's playback streams, grouped by `application.process.id`). Synchronous, on the JS thread
- * (one question to the server). No server: HOST_UNAVAILABLE; elsewhere: UNSUPPORTED_CONFIG.
+ * server's playback streams, grouped by `application.process.id`; Windows: the audio sessions
+ * of the active outputs, paused ones included with `streams: 0`; macOS 14.2+: the processes
+ * playing output). Synchronous, on the JS thread (one question to the server). No server:
+ * HOST_UNAVAILABLE; where sessions cannot be enumerated (Wine, macOS before 14.2):
+ * UNSUPPORTED_CONFIG.
  */
 export declare function listApplications(): ApplicationInfo[]
 /** The host used when none is named (`'alsa'` on Linux) and the hosts compiled into this build. */

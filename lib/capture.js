@@ -338,11 +338,12 @@ class Capture extends EventEmitter {
     }
   }
 
-  /** A native `[CODE] message` as an Error: code, message, the host's message as cause. */
+  /** A native `[CODE] message` as an Error: code, message, the host's message as cause (unless
+   * the native error carried its own). */
   #sourceError(raw) {
     const err = fromNative(raw)
     const sep = err.message.indexOf(': ')
-    if (sep > 0) err.cause = new Error(err.message.slice(sep + 2))
+    if (sep > 0 && err.cause === undefined) err.cause = new Error(err.message.slice(sep + 2))
     return err
   }
 }

@@ -50,13 +50,16 @@ const invalidValue = (name, allowed, value) =>
 const outOfRange = (name, range, value) =>
   makeError(RangeError, 'ERR_OUT_OF_RANGE', `The value of "${name}" is out of range. It must be ${range}. Received ${describe(value)}`)
 
-/** Native errors carry their code as a `[CODE] message` prefix (src/js/errors.rs). */
+/** Native errors carry their code as a `[CODE] message` prefix, and what the layer below said
+ * (libasound's messages, …) after a `\n[cause] ` line, which becomes `err.cause` (src/js/errors.rs). */
 function fromNative(err) {
   if (typeof err === 'string') err = new Error(err)
-  const m = /^\[([A-Z_]+)\] ([\s\S]*)$/.exec(err && err.message)
+  const m = /^\[([A-Z_]+)\] ([\s\S]*?)(?:\n\[cause\] ([\s\S]*))?$/.exec(err && err.message)
   if (!m) return Object.assign(err, { code: err.code && /^[A-Z_]+$/.test(err.code) ? err.code : codes.NATIVE_ERROR })
   const Ctor = m[1].startsWith('ERR_INVALID_ARG') ? TypeError : Error
-  return makeError(Ctor, m[1], m[2])
+  const out = makeError(Ctor, m[1], m[2])
+  if (m[3] !== undefined) out.cause = new Error(m[3])
+  return out
 }
 
 function callNative(fn) {

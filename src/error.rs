@@ -43,6 +43,9 @@ pub enum ErrorKind {
 pub struct Error {
     pub kind: ErrorKind,
     pub message: String,
+    /// What the layer below said, when it said more than the message carries (libasound's
+    /// messages when an ALSA device does not open: `capture/alsa_log.rs`). JS: `err.cause`.
+    pub cause: Option<String>,
 }
 
 impl Error {
@@ -50,6 +53,16 @@ impl Error {
         Self {
             kind,
             message: message.into(),
+            cause: None,
+        }
+    }
+
+    /// The same error with `cause` as what the layer below said.
+    #[cfg_attr(not(server_path), allow(dead_code))]
+    pub fn with_cause(self, cause: impl Into<String>) -> Self {
+        Self {
+            cause: Some(cause.into()),
+            ..self
         }
     }
 }

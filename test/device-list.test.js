@@ -5,6 +5,7 @@
 // machine plays and never the input, and refuses where no server can loop back.
 const test = require('node:test')
 const assert = require('node:assert/strict')
+const fs = require('node:fs')
 const { ensureAudioServer, skipReason, tone, unloadModule, pactlState, pactl } = require('./audio-server')
 const { runChild, childReport } = require('./helpers')
 const { analyze } = require('./signal')
@@ -128,7 +129,7 @@ test('loopback hears what the machine plays, never the input, through the cheap 
   }
 })
 
-test('without a server: loopback is refused (never the microphone), ALSA lists its default', async (t) => {
+test('without a server: loopback is refused (never the microphone), ALSA lists its default where it opens', async (t) => {
   if (!(await ready(t))) return
   const code = `
     const { Capture, listDevices } = require('.')
@@ -148,5 +149,7 @@ test('without a server: loopback is refused (never the microphone), ALSA lists i
   assert.equal(refused.length, 3, childReport(r))
   assert.ok(refused.slice(0, 2).every((l) => /^REFUSED UNSUPPORTED_CONFIG loopback: true needs a PulseAudio or PipeWire server/.test(l)), childReport(r))
   assert.match(refused[2], /^REFUSED HOST_UNAVAILABLE/, childReport(r))
-  assert.match(r.stdout, /LIST \[\["alsa:default",true\]\]/, childReport(r))
+  // Without a sound card `default` does not open: not listed (test/quiet-first-run.test.js).
+  const hasCard = fs.existsSync('/dev/snd') && fs.readdirSync('/dev/snd').some((f) => /^controlC\d+$/.test(f))
+  assert.match(r.stdout, hasCard ? /LIST \[\["alsa:default",true\]\]/ : /LIST \[\]/, childReport(r))
 })

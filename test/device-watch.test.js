@@ -32,6 +32,8 @@ const BOUND_MS = 1000
 const HOSTS = ['alsa', 'pulseaudio']
 const monitorId = (host, sink) => (host === 'alsa' ? `alsa:pulse:DEVICE=${sink}.monitor` : `pulseaudio:${sink}.monitor`)
 const ids = (list) => list.map((d) => d.id)
+// ALSA's `default` PCM opens (and so is listed without a server) only where there is a card.
+const HAS_CARD = fs.existsSync('/dev/snd') && fs.readdirSync('/dev/snd').some((f) => /^controlC\d+$/.test(f))
 
 async function ready(t) {
   const srv = await server
@@ -308,8 +310,9 @@ test('server killed: every device removed (one change); restarted: they are adde
   const lost = await Promise.all(gone)
   for (const [i, { host }] of watchers.entries()) {
     const c = lost[i].change
-    // Without a server the alsa host lists ALSA's own `default` PCM; the pulseaudio host nothing.
-    assert.deepEqual(ids(c.added), host === 'alsa' ? ['alsa:default'] : [], host)
+    // Without a server the alsa host lists ALSA's own `default` PCM where it opens (not without
+    // a sound card: test/quiet-first-run.test.js); the pulseaudio host nothing.
+    assert.deepEqual(ids(c.added), host === 'alsa' && HAS_CARD ? ['alsa:default'] : [], host)
     assert.equal(c.defaultChanged, true)
   }
   const back = watchers.map(({ w, before }) => nextChange(w, (c) => before.every((d) => ids(c.added).includes(d.id)), 15_000))

@@ -19,25 +19,21 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{JoinHandle, Thread};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pulseaudio::protocol::stream::{BufferAttr, StreamFlags};
 use pulseaudio::protocol::{ChannelMap, RecordStreamParams, SampleFormat, SampleSpec};
 use rtrb::Consumer;
 
 use super::app_config::{AppConfig, AppState};
+use super::app_mix::{mix_loop, TICK_DIV};
 use super::app_wire::{connect, Instr, Link, Outcome, Writer};
 use super::apps::{alive, resolve, streams, Target};
 use super::server_event::{ChangeKind, Facility, ServerEvent};
 use super::subscribe::{server_socket, sink_monitor, subscribe, SubscriptionGuard};
-use crate::core::{Chain, ChannelMap as OutMap, MissPolicy, Mixer, MixerInputs, Packetizer, Pipeline};
+use crate::core::{Chain, ChannelMap as OutMap, MixerInputs, Pipeline};
 use crate::error::{Error, ErrorKind};
 
-/// One mixing step: 10 ms.
-const TICK_DIV: u32 = 100;
-/// A new stream's jitter buffer, and the most a stream may hold before its oldest audio goes.
-const PREFILL_MS: u32 = 30;
-const MAX_FILL_MS: u32 = 150;
 /// The control thread looks even without events this often (and for the application's exit).
 const CONTROL_EVERY: Duration = Duration::from_millis(500);
 
@@ -76,7 +72,7 @@ impl AppSource {
             let (p, r, i, s, st) = (pipeline.clone(), relay.clone(), inputs.clone(), stop.clone(), state.clone());
             std::thread::Builder::new()
                 .name("pcmtap-app".into())
-                .spawn(move || mix_loop(p, r, i, s, st, chain, in_ch))
+                .spawn(move || mix_loop(p, r, i, s, st, chain))
                 .map_err(spawn_err)?
         };
         // The control thread starts parked until its link exists (the data thread needs it).
@@ -151,51 +147,6 @@ impl AppSource {
         let _ = self.control.join();
         let _ = self.reader.join();
     }
-}
-
-fn frames_ns(frames: u64, rate: u32) -> u64 {
-    (frames as u128 * 1_000_000_000 / rate as u128) as u64
-}
-
-/// The mixing thread: one block per tick, dated by the clock less the jitter buffer.
-fn mix_loop(
-    pipeline: Arc<Pipeline>,
-    relay: Thread,
-    inputs: Arc<MixerInputs>,
-    stop: Arc<AtomicBool>,
-    state: Arc<AppState>,
-    mut chain: Chain,
-    ch: usize,
-) {
-    let rate = pipeline.layout.sample_rate;
-    let block = (rate / TICK_DIV) as usize;
-    let mut mixer = Mixer::new(ch, (rate * PREFILL_MS / 1000) as usize, (rate * MAX_FILL_MS / 1000) as usize);
-    let mut buf = vec![0f32; block * ch];
-    let mut pk = Packetizer::new(pipeline.clone(), relay, MissPolicy::Drop);
-    let start = Instant::now();
-    let delay = frames_ns((rate * PREFILL_MS / 1000) as u64, rate);
-    let mut done: u64 = 0;
-    while pipeline.is_running() && !stop.load(Ordering::Acquire) {
-        let due = start + Duration::from_nanos(frames_ns(done + block as u64, rate));
-        let now = Instant::now();
-        if now < due {
-            std::thread::park_timeout(due - now);
-            continue;
-        }
-        let r = mixer.mix(&inputs, &mut buf);
-        state.streams.store(r.streams as u32, Ordering::Relaxed);
-        state.underrun_frames.fetch_add(r.underrun_frames, Ordering::Relaxed);
-        if r.streams == 0 {
-            state.idle_frames.fetch_add(block as u64, Ordering::Relaxed);
-        }
-        let t = pipeline
-            .ns_since_epoch(start + Duration::from_nanos(frames_ns(done, rate)))
-            .saturating_sub(delay);
-        chain.process(&buf[..], t, &mut pk);
-        pipeline.last_data_ns.store(pipeline.now_ns(), Ordering::Release);
-        done += block as u64;
-    }
-    pk.finish();
 }
 
 /// The control thread's state.

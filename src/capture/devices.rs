@@ -11,11 +11,14 @@
 //! `resolve.rs`.
 //!
 //! Threads: JS thread. ALSA lists from its hints and opens a PCM only to read its default
-//! config when `probe` is set; the server answers from its own state.
+//! config when `probe` is set (and `default` once where there is no card and no server:
+//! `no_device.rs`); the server answers from its own state. libasound's messages stay off
+//! stderr (`alsa_log.rs`).
 
 use cpal::traits::{DeviceTrait, HostTrait};
 use cpal::{DeviceDirection, DeviceId, SampleFormat};
 
+use super::alsa_log::quietly;
 use super::hosts::{convert_error, open_host};
 use super::platform::catalog;
 use crate::error::Error;
@@ -121,24 +124,31 @@ pub fn generic_entries(h: &cpal::Host) -> Result<Vec<Entry>, Error> {
 }
 
 /// Lists the devices of a host (`None`: the default host), optionally of one kind; plugin PCMs
-/// and sinks only with `all`.
+/// and sinks only with `all`. libasound's messages stay off stderr (`alsa_log.rs`).
 pub fn list(
     host: Option<&str>,
     kind: Option<&str>,
     probe: bool,
     all: bool,
 ) -> Result<Vec<DeviceInfo>, Error> {
-    let h = open_host(host)?;
-    Ok(catalog(&h, None, probe)?
-        .into_iter()
-        .filter(|e| all || e.visible)
-        .filter(|e| kind.is_none_or(|k| e.info.kind == k))
-        .map(|e| e.info)
-        .collect())
+    quietly(|| {
+        let h = open_host(host)?;
+        Ok(catalog(&h, None, probe)?
+            .into_iter()
+            .filter(|e| all || e.visible)
+            .filter(|e| kind.is_none_or(|k| e.info.kind == k))
+            .map(|e| e.info)
+            .collect())
+    })
 }
 
-/// The default input device of a host, if it has one.
+/// The default input device of a host, if it has one (`None` too where ALSA has no card, no
+/// server answers and its `default` PCM does not open). libasound's messages stay off stderr.
 pub fn default_device(host: Option<&str>) -> Result<Option<DeviceInfo>, Error> {
+    quietly(|| default_of(host))
+}
+
+fn default_of(host: Option<&str>) -> Result<Option<DeviceInfo>, Error> {
     let h = open_host(host)?;
     let Some(mut e) = catalog(&h, None, false)?
         .into_iter()

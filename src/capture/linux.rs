@@ -13,7 +13,7 @@ use cpal::{DeviceDirection, DeviceId, HostId};
 use super::devices::{config_of, generic_entries, DeviceInfo, Entry};
 use super::hosts::convert_error;
 use super::resolve::ServerLost;
-use super::{pulse_addr, pulse_conf, server};
+use super::{no_device, pulse_addr, pulse_conf, server};
 use crate::error::{Error, ErrorKind};
 
 pub use super::app_source::AppSource;
@@ -186,6 +186,11 @@ fn alsa_entries(h: &cpal::Host, with_server: bool, probe: bool) -> Result<Vec<En
             devices.insert(0, d);
         }
     }
+    // Without a server and without a card, `default` is a device only where it opens (the
+    // user's configuration made it a plugin that needs neither: `no_device.rs`); asked only
+    // then, since opening a PCM costs.
+    let default_opens =
+        |d: &cpal::Device| !no_device::no_cards() || d.default_input_config().is_ok();
     Ok(devices
         .into_iter()
         .filter_map(|d| {
@@ -196,7 +201,7 @@ fn alsa_entries(h: &cpal::Host, with_server: bool, probe: bool) -> Result<Vec<En
                 .as_ref()
                 .is_some_and(|x| matches!(x.direction(), DeviceDirection::Output));
             // Without a server, ALSA's `default` is the default input.
-            let default = !with_server && key == "default";
+            let default = !with_server && key == "default" && default_opens(&d);
             let config = (probe && !output)
                 .then(|| d.default_input_config().ok().map(config_of))
                 .flatten();

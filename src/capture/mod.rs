@@ -3,18 +3,62 @@
 //! (`subscribe`: device and server events, Linux/BSD). Every cpal import of the crate
 //! lives in this folder (cpal's API moves between minor versions).
 
+/// Declares modules under one `cfg`.
+macro_rules! modules {
+    (#[$cfg:meta] $($m:ident),* $(,)?) => {
+        $(
+            #[$cfg]
+            mod $m;
+        )*
+    };
+}
+
+// libasound's messages kept from stderr while pcmtap probes and opens (`quietly`: a no-op
+// where there is no ALSA), and the one error of a machine with no sound card and no server.
+mod alsa_log;
 mod app_config;
+#[cfg(server_path)]
+mod no_device;
+// The pacing/mixing thread of an application capture (every platform that has one).
+#[cfg_attr(not(any(server_path, windows, target_os = "macos")), allow(dead_code))]
+mod app_mix;
 mod callback;
 mod devices;
 mod hosts;
-// watchDevices() where the system notifies device changes: Windows (IMMNotificationClient),
-// macOS (CoreAudio property listeners), on one shared listener registry.
-#[cfg(target_os = "macos")]
-mod coreaudio_watch;
-#[cfg(windows)]
-mod endpoint_watch;
-#[cfg(any(windows, target_os = "macos"))]
-mod notify_hub;
+// Platform modules where no sound server is read: watchDevices() from the system's
+// notifications (Windows: IMMNotificationClient, `endpoint_watch`; macOS: CoreAudio property
+// listeners, `coreaudio_watch`; one shared listener registry, `notify_hub`), and per-application
+// capture (Windows process loopback, `wasapi_app`; macOS process taps, `coreaudio_app`; both
+// feed `app_mix.rs`).
+modules!(
+    #[cfg(any(windows, target_os = "macos"))]
+    notify_hub
+);
+modules!(
+    #[cfg(target_os = "macos")]
+    coreaudio_app,
+    coreaudio_apps_list,
+    coreaudio_props,
+    coreaudio_tap,
+    coreaudio_tap_io,
+    coreaudio_watch
+);
+modules!(
+    #[cfg(windows)]
+    endpoint_watch,
+    wasapi_activate,
+    wasapi_app,
+    wasapi_app_list,
+    wasapi_app_select,
+    wasapi_loopback,
+    wasapi_process
+);
+// The tap's ring writer: plain Rust, unit-tested on every platform.
+#[cfg(any(target_os = "macos", test))]
+mod coreaudio_tap_ring;
+// Plain logic of the Windows application capture (tested on every platform, as hresult.rs).
+#[cfg(any(windows, test))]
+mod wasapi_tree;
 // HRESULT names for Windows messages (plain strings: unit-tested on every platform).
 #[cfg(any(windows, test))]
 mod hresult;
@@ -30,22 +74,15 @@ mod stream;
 #[cfg_attr(server_path, path = "linux.rs")]
 #[cfg_attr(not(server_path), path = "other.rs")]
 mod platform;
-/// Declares the modules of the PulseAudio/PipeWire server path, compiled where ALSA is.
-macro_rules! server_modules {
-    ($($m:ident),*) => {
-        $(
-            #[cfg(server_path)]
-            mod $m;
-        )*
-    };
-}
 // Plain data of the server path: compiled everywhere (the types are the interface on every
 // platform), filled only where the server path is.
 #[cfg_attr(not(server_path), allow(dead_code))]
 mod pulse_state;
 #[cfg_attr(not(server_path), allow(dead_code))]
 mod server_event;
-server_modules!(
+// The PulseAudio/PipeWire server path, compiled where ALSA is.
+modules!(
+    #[cfg(server_path)]
     app_source,
     app_wire,
     apps,

@@ -112,33 +112,45 @@ pub fn default_source(_loopback: bool) -> Option<String> {
     None
 }
 
-/// The interface of `app_source.rs`: no sound server here to take one application's streams
-/// from (Windows process loopback and macOS process taps are not done yet).
-pub struct AppSource {
-    pub state: std::sync::Arc<super::app_config::AppState>,
-}
+// Per-application capture: Windows process loopback (`wasapi_app.rs`), macOS process taps
+// (`coreaudio_app.rs`); elsewhere here, a clear refusal.
+#[cfg(target_os = "macos")]
+pub use super::coreaudio_app::{list_apps, AppSource};
+#[cfg(windows)]
+pub use super::wasapi_app::{list_apps, AppSource};
+#[cfg(not(any(windows, target_os = "macos")))]
+pub use unsupported_apps::{list_apps, AppSource};
 
-impl AppSource {
-    pub fn start(
-        _cfg: &super::app_config::AppConfig,
-        _pipeline: std::sync::Arc<crate::core::Pipeline>,
-        _relay: std::thread::Thread,
-    ) -> Result<Self, Error> {
-        Err(unsupported_apps())
+#[cfg(not(any(windows, target_os = "macos")))]
+mod unsupported_apps {
+    use crate::error::Error;
+
+    /// The interface of `app_source.rs`: no way here to take one application's audio.
+    pub struct AppSource {
+        pub state: std::sync::Arc<super::super::app_config::AppState>,
     }
 
-    pub fn stop(self) {}
-}
+    impl AppSource {
+        pub fn start(
+            _cfg: &super::super::app_config::AppConfig,
+            _pipeline: std::sync::Arc<crate::core::Pipeline>,
+            _relay: std::thread::Thread,
+        ) -> Result<Self, Error> {
+            Err(unsupported_apps())
+        }
 
-fn unsupported_apps() -> Error {
-    Error::new(
-        crate::error::ErrorKind::UnsupportedConfig,
-        "per-application capture is implemented on Linux (PulseAudio, PipeWire) only; \
-         Windows process loopback and macOS process taps are not done yet",
-    )
-}
+        pub fn stop(self) {}
+    }
 
-/// No applications can be listed here.
-pub fn list_apps() -> Result<Vec<super::app_config::AppInfo>, Error> {
-    Err(unsupported_apps())
+    fn unsupported_apps() -> Error {
+        Error::new(
+            crate::error::ErrorKind::UnsupportedConfig,
+            "per-application capture exists on Linux (PulseAudio, PipeWire), Windows and macOS only",
+        )
+    }
+
+    /// No applications can be listed here.
+    pub fn list_apps() -> Result<Vec<super::super::app_config::AppInfo>, Error> {
+        Err(unsupported_apps())
+    }
 }

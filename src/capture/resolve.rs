@@ -60,10 +60,14 @@ fn available(entries: &[Entry]) -> String {
 
 fn open(host: Arc<cpal::Host>, e: &Entry, output_loopback: bool) -> Result<Resolved, Error> {
     let server_lost = platform::server_lost(host.id(), &e.cpal_id);
+    // libasound's reason, if any, becomes the cause (`alsa_log.rs`): this open's, not the
+    // catalog's probing.
+    super::alsa_log::fresh();
     let device = host.device_by_id(&e.cpal_id).ok_or_else(|| {
+        let listed = if e.visible { " is listed but" } else { "" };
         Error::new(
             ErrorKind::DeviceNotFound,
-            format!("'{}' is listed but does not open", e.info.id),
+            format!("'{}'{listed} does not open", e.info.id),
         )
     })?;
     Ok(Resolved {
@@ -181,6 +185,11 @@ pub fn resolve(
                 // The server's default is the default: never ALSA's `default` PCM in its place.
                 None if server.is_some() => {
                     Err(not_found("the sound server names no default source".into()))
+                }
+                // ALSA without a server lists `default` unless it cannot open for want of a card.
+                #[cfg(server_path)]
+                None if h.id() == cpal::HostId::Alsa && super::no_device::no_cards() => {
+                    Err(super::no_device::error())
                 }
                 None => {
                     let device = h

@@ -20,6 +20,7 @@ use std::time::Duration;
 use cpal::traits::{DeviceTrait, StreamTrait};
 use cpal::{BufferSize, SampleFormat, SupportedBufferSize};
 
+use super::alsa_log::quietly;
 use super::callback::data_callback;
 use super::devices::{format_name, DeviceSpec};
 use super::hosts::{convert_error, is_transient};
@@ -96,8 +97,18 @@ pub struct DeviceSource {
 impl DeviceSource {
     /// Opens and starts the device. With `link` (a `reconnect` capture) a fatal host error goes
     /// to the reconnect thread watching `link` and the relay's watchdog stays off (that thread
-    /// watches); without it, it fails the pipeline and the relay watches.
+    /// watches); without it, it fails the pipeline and the relay watches. libasound's messages
+    /// stay off stderr, and become the error's cause when it fails (`alsa_log.rs`).
     pub fn start(
+        cfg: &DeviceConfig,
+        pipeline: Arc<Pipeline>,
+        relay: Thread,
+        link: Option<Arc<Link>>,
+    ) -> Result<Self, Error> {
+        quietly(|| Self::open(cfg, pipeline, relay, link))
+    }
+
+    fn open(
         cfg: &DeviceConfig,
         pipeline: Arc<Pipeline>,
         relay: Thread,

@@ -128,6 +128,11 @@ impl Chain {
         })
     }
 
+    /// The rate of the blocks [`Chain::process`] takes.
+    pub fn input_rate(&self) -> u32 {
+        self.in_rate
+    }
+
     /// Channels per input frame.
     pub fn input_channels(&self) -> usize {
         self.in_ch

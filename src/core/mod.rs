@@ -4,8 +4,8 @@
 mod chain;
 mod convert;
 mod gate;
-// The application capture's mixer: only the server path has one (and the tests).
-#[cfg(any(server_path, test))]
+// The application capture's mixer: where per-application capture exists (and the tests).
+#[cfg(any(server_path, windows, target_os = "macos", test))]
 mod mix;
 mod packetizer;
 mod pipeline;
@@ -19,8 +19,11 @@ mod no_alloc_tests;
 
 pub use chain::{Chain, ChannelMap};
 pub use convert::{OutputFormat, Sample};
-#[cfg(server_path)]
-pub use mix::{Mixer, MixerInputs, MAX_INPUTS};
+#[cfg(any(server_path, windows, target_os = "macos"))]
+pub use mix::{Mixer, MixerInputs};
+// The most streams one capture mixes: where an application is many streams (a macOS tap is one).
+#[cfg(any(server_path, windows))]
+pub use mix::MAX_INPUTS;
 pub use packetizer::{MissPolicy, Packetizer, Pushed};
 pub use pipeline::{
     Counters, Descriptor, DeviceChange, Disconnect, PacketLayout, Pipeline, PROBE_AFTER_NS,

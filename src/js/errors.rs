@@ -26,12 +26,21 @@ pub fn code(kind: ErrorKind) -> &'static str {
     }
 }
 
+/// `[CODE] message`, then `\n[cause] <cause>` when the error has one (`lib/errors.js` makes it
+/// `err.cause`).
 pub fn to_js(e: CoreError) -> Error {
+    let cause = e
+        .cause
+        .map(|c| format!("\n{CAUSE_MARK}{c}"))
+        .unwrap_or_default();
     Error::new(
         Status::GenericFailure,
-        format!("[{}] {}", code(e.kind), e.message),
+        format!("[{}] {}{cause}", code(e.kind), e.message),
     )
 }
+
+/// What separates the message from the cause in a native error's reason.
+const CAUSE_MARK: &str = "[cause] ";
 
 /// An invalid argument that slipped past the JS validation.
 pub fn invalid_arg(message: String) -> Error {

@@ -10,7 +10,7 @@
 //   probe.js '{"op":"capture","options":{...},"ms":2000,"log":"/tmp/x","until":"reconnect"}'
 //   probe.js '{"op":"watch","ms":4000,"log":"/tmp/x"}'  two watchDevices() watchers for ms, then closed
 //   probe.js '{"op":"watch-open"}'                 a watcher left open: the process must still exit
-//   probe.js '{"op":"app"}'                        listApplications() and an application capture's start()
+//   probe.js '{"op":"app"}'                        listApplications(), and start() of each kind of application capture
 const fs = require('node:fs')
 const path = require('node:path')
 const pcmtap = require(path.join(__dirname, '..', '..'))
@@ -112,22 +112,39 @@ async function main() {
   if (job.op === 'capture') return capture(job.options || {}, job)
   if (job.op === 'watch') return watch(job.ms)
   if (job.op === 'app') {
+    // listApplications(), then start() of each selection: its outcome, how long it took, and
+    // whether the capture then closes (every attempt on a capture of its own).
     let list = null
     try {
       list = { ok: pcmtap.listApplications() }
     } catch (e) {
       list = { error: errorInfo(e) }
     }
-    const cap = new pcmtap.Capture({ application: { pid: process.pid } })
-    let start = null
-    try {
-      await cap.start()
-      start = { ok: true }
-    } catch (e) {
-      start = { error: errorInfo(e) }
+    const attempt = async (options) => {
+      const cap = new pcmtap.Capture({ sampleRate: 48000, channels: 2, ...options })
+      const t0 = performance.now()
+      let out
+      try {
+        await cap.start()
+        out = { ok: true, stats: cap.stats().application }
+      } catch (e) {
+        out = { error: errorInfo(e) }
+      }
+      out.ms = Math.round(performance.now() - t0)
+      await cap.close()
+      out.closed = cap.closed
+      return out
     }
-    await cap.close()
-    return { list, start }
+    const missing = 4294967292 // no Windows process has this id (ids are multiples of 4 from small numbers up)
+    return {
+      pid: process.pid,
+      list,
+      self: await attempt({ application: { pid: process.pid } }),
+      missing: await attempt({ application: { pid: missing } }),
+      excludeTwo: await attempt({ loopback: { exclude: [process.pid, missing] } }),
+      excludeOne: await attempt({ loopback: { exclude: [process.pid] } }),
+      name: await attempt({ application: { name: 'node' } }),
+    }
   }
   if (job.op === 'watch-open') {
     const w = pcmtap.watchDevices({ host: 'wasapi' })
