@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A private PulseAudio server with a null sink, for real capture tests on machines without a
-# sound card (recipe and measurements: ../shared/AUDIO_RIG.md).
+# sound card (how to use it, and the facts it relies on: docs/testing.md).
 #
 #   scripts/audio-server.sh install   install the Debian packages it needs (root)
 #   scripts/audio-server.sh start     start it (idempotent); prints `export ...` lines to eval

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The PipeWire mode of scripts/audio-server.sh (PCMTAP_AUDIO_SERVER=pipewire): a private
 # pipewire + wireplumber + pipewire-pulse as root without systemd or D-Bus, with the same null
-# sink and sources as the PulseAudio mode (recipe: ../shared/AUDIO_RIG.md, PipeWire section).
+# sink and sources as the PulseAudio mode (docs/testing.md).
 # Same commands: install | start | stop | env | status | pids | tone-start [HZ] | tone-stop.
 # pipewire-alsa is deliberately not installed (it conflicts with pulseaudio and would make
 # PipeWire the system-wide ALSA default); clients reach PipeWire through pipewire-pulse.
