@@ -10,8 +10,9 @@
 // the steps: each failure again with its file, name and error; the skipped tests by reason; the
 // table. Exit status 1 if any step failed (a failure, a non-zero exit, or no result at all).
 //
-//   node scripts/test-all.js [--steps rust,js,pipewire] [--only FILE]...
-// --steps: run only these; --only: the node steps run these test files instead of their own.
+//   node scripts/test-all.js [--steps rust,js,pipewire] [--only FILE]... [--out DIR]
+// --steps: run only these; --only: the node steps run these test files instead of their own;
+// --out: where the TAP goes (default target/test-all).
 const { spawn } = require('node:child_process')
 const fs = require('node:fs')
 const path = require('node:path')
@@ -19,7 +20,6 @@ const { parseArgs } = require('node:util')
 const { parseTap, tally, failures, skipped, parseLibtest } = require('./test-results')
 
 const ROOT = path.join(__dirname, '..')
-const OUT = path.join(ROOT, 'target', 'test-all')
 const STEPS = [
   { key: 'rust', script: 'test:rust' },
   { key: 'js', script: 'test:js' },
@@ -27,7 +27,8 @@ const STEPS = [
 ]
 const NODE_TEST = /\bnode --test((?: +[^ &|;]+)*) *$/ // `node --test <files>` at the end of a script
 
-const { values: opts } = parseArgs({ options: { steps: { type: 'string' }, only: { type: 'string', multiple: true } } })
+const { values: opts } = parseArgs({ options: { steps: { type: 'string' }, only: { type: 'string', multiple: true }, out: { type: 'string' } } })
+const OUT = path.resolve(opts.out ?? path.join(ROOT, 'target', 'test-all'))
 const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts
 const wanted = opts.steps ? opts.steps.split(',') : STEPS.map((s) => s.key)
 for (const w of wanted) if (!STEPS.some((s) => s.key === w)) throw new Error(`--steps: no step '${w}' (${STEPS.map((s) => s.key).join(', ')})`)
@@ -48,10 +49,13 @@ function plan(step) {
   const m = NODE_TEST.exec(script)
   if (!m) return { ...step, label: script, kind: 'libtest', command: `${script} -- --quiet` }
   const files = opts.only ?? m[1].trim().split(/ +/)
+  // Expanded here, then quoted: Node 20's `node --test` takes no globs, and a quoted pattern
+  // reaches it as one file name.
+  const expanded = [...new Set(files.flatMap(expand))]
   const tap = path.join(OUT, `${step.key}.tap`)
   const reporters = `--test-reporter=dot --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination=${quote(tap)}`
-  const command = `${script.slice(0, m.index)}node --test ${reporters} ${files.map(quote).join(' ')}`
-  return { ...step, label: `${script.slice(0, m.index)}node --test ${files.join(' ')}`, kind: 'tap', command, tap, files: [...new Set(files.flatMap(expand))] }
+  const command = `${script.slice(0, m.index)}node --test ${reporters} ${expanded.map(quote).join(' ')}`
+  return { ...step, label: `${script.slice(0, m.index)}node --test ${files.join(' ')}`, kind: 'tap', command, tap, files: expanded }
 }
 
 /** Runs one step, its output on this terminal as it comes (cargo's stdout is also kept). */

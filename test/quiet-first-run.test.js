@@ -69,15 +69,19 @@ function lastJson(r) {
 
 test('no card, no server: listDevices() is empty, defaultDevice() null, and libasound prints nothing', { skip: NEEDS_NO_CARD }, (t) => {
   const { env } = noServer(t)
+  // probe: true opens what it lists, and only that: never a hidden plugin PCM (the `jack`
+  // plugin's libjack printed 5 lines of its own before).
   const r = run(env, ['-e', `
     const { listDevices, defaultDevice } = require('.')
     const all = listDevices({ all: true }).map((d) => d.id)
-    console.log(JSON.stringify({ list: listDevices(), def: defaultDevice(), all }))
+    console.log(JSON.stringify({ list: listDevices(), probed: listDevices({ probe: true }), def: defaultDevice(), all }))
   `])
   assert.equal(r.status, 0, childReport(r))
   assert.doesNotMatch(r.stderr, ALSA_LINE, childReport(r))
-  const { list, def, all } = lastJson(r)
+  assert.equal(r.stderr, '', childReport(r))
+  const { list, probed, def, all } = lastJson(r)
   assert.deepEqual(list, [], 'no device that opens is listed')
+  assert.deepEqual(probed, [], 'nor with probe: true')
   assert.equal(def, null, 'no default device')
   assert.ok(all.includes('alsa:default'), `listed with all: true: ${all}`)
 })

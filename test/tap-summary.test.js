@@ -216,3 +216,28 @@ test('libtest: one test result line per binary (and the doc-tests), the counts s
   assert.deepEqual(parseLibtest(ok), { binaries: 1, tests: 2, passed: 2, failed: 0, skipped: 0, failures: [] })
   assert.deepEqual(parseLibtest('error[E0425]: cannot find value `x`\n'), { binaries: 0, tests: 0, passed: 0, failed: 0, skipped: 0, failures: [] })
 })
+
+// The runner itself, on one small real file named by a glob as package.json names its files
+// (Node 20's `node --test` expands no glob: the runner must, or a step finds no file at all).
+test('test-all: a glob names its files, and the step is summarised with their tests', () => {
+  const { spawnSync } = require('node:child_process')
+  const path = require('node:path')
+  const ROOT = path.join(__dirname, '..')
+  const fs = require('node:fs')
+  const os = require('node:os')
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pcmtap-test-all-'))
+  // Not as a child of this test run (node:test would refuse to run files recursively), and its
+  // TAP away from the running suite's own (target/test-all).
+  const env = { ...process.env }
+  delete env.NODE_TEST_CONTEXT
+  let r
+  try {
+    r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'test-all.js'), '--steps', 'js', '--only', 'test/wav.te*.js', '--out', out], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 })
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true })
+  }
+  assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`)
+  const row = r.stdout.split('\n').find((l) => l.startsWith('js '))
+  assert.match(row ?? '', /^js +1 files +(\d+) tests +\1 passed +0 failed .* ok$/, r.stdout)
+  assert.doesNotMatch(r.stdout, /Could not find/, r.stdout)
+})

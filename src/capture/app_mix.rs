@@ -8,11 +8,12 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::thread::Thread;
+use std::thread::{JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
 use super::app_config::AppState;
 use crate::core::{Chain, MissPolicy, Mixer, MixerInputs, Packetizer, Pipeline};
+use crate::error::{Error, ErrorKind};
 
 /// One mixing step: 10 ms.
 pub const TICK_DIV: u32 = 100;
@@ -24,11 +25,37 @@ fn frames_ns(frames: u64, rate: u32) -> u64 {
     (frames as u128 * 1_000_000_000 / rate as u128) as u64
 }
 
+/// Starts the pacing thread (`pcmtap-app`): [`mix_loop`] on `chain`, until `stop` is set or the
+/// pipeline stops running.
+///
+/// # Errors
+/// [`ErrorKind::ThreadSpawn`] when the OS refuses the thread.
+pub fn spawn_pacer(
+    pipeline: &Arc<Pipeline>,
+    relay: &Thread,
+    inputs: &Arc<MixerInputs>,
+    stop: &Arc<AtomicBool>,
+    state: &Arc<AppState>,
+    chain: Chain,
+) -> Result<JoinHandle<()>, Error> {
+    let (p, r, i, s, st) = (
+        pipeline.clone(),
+        relay.clone(),
+        inputs.clone(),
+        stop.clone(),
+        state.clone(),
+    );
+    std::thread::Builder::new()
+        .name("pcmtap-app".into())
+        .spawn(move || mix_loop(p, r, i, s, st, chain))
+        .map_err(|e| Error::new(ErrorKind::ThreadSpawn, e.to_string()))
+}
+
 /// The mixing thread: one block per tick, dated by the clock less the jitter buffer. The rings
 /// hold interleaved f32 at `chain`'s input rate and channels (the source's: the capture's own
 /// on Linux and Windows, where the server converts; the tap's on macOS), and `chain` converts
 /// them to the capture's format, resampling where the rates differ.
-pub fn mix_loop(
+fn mix_loop(
     pipeline: Arc<Pipeline>,
     relay: Thread,
     inputs: Arc<MixerInputs>,

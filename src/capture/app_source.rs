@@ -26,7 +26,7 @@ use pulseaudio::protocol::{ChannelMap, RecordStreamParams, SampleFormat, SampleS
 use rtrb::Consumer;
 
 use super::app_config::{AppConfig, AppState};
-use super::app_mix::{mix_loop, TICK_DIV};
+use super::app_mix::{spawn_pacer, TICK_DIV};
 use super::app_wire::{connect, Instr, Link, Outcome, Writer};
 use super::apps::{alive, resolve, streams, Target};
 use super::server_event::{ChangeKind, Facility, ServerEvent};
@@ -68,13 +68,7 @@ impl AppSource {
         let inputs = Arc::new(MixerInputs::default());
         let stop = Arc::new(AtomicBool::new(false));
         let spawn_err = |e: std::io::Error| Error::new(ErrorKind::ThreadSpawn, e.to_string());
-        let pacer = {
-            let (p, r, i, s, st) = (pipeline.clone(), relay.clone(), inputs.clone(), stop.clone(), state.clone());
-            std::thread::Builder::new()
-                .name("pcmtap-app".into())
-                .spawn(move || mix_loop(p, r, i, s, st, chain))
-                .map_err(spawn_err)?
-        };
+        let pacer = spawn_pacer(&pipeline, &relay, &inputs, &stop, &state, chain)?;
         // The control thread starts parked until its link exists (the data thread needs it).
         let go = Arc::new(AtomicBool::new(false));
         let (ctl_stop, ctl_go, ctl_state) = (stop.clone(), go.clone(), state.clone());

@@ -22,7 +22,7 @@ use std::thread::{JoinHandle, Thread};
 use std::time::Duration;
 
 use super::app_config::{AppConfig, AppState};
-use super::app_mix::mix_loop;
+use super::app_mix::spawn_pacer;
 use super::coreaudio_apps_list::{alive, resolve};
 use super::coreaudio_tap::Tap;
 use super::coreaudio_tap_ring::{TapRing, CHANNELS};
@@ -83,19 +83,7 @@ impl AppSource {
         state.opened.store(1, Ordering::Relaxed);
         let stop = Arc::new(AtomicBool::new(false));
         let spawn_err = |e: std::io::Error| Error::new(ErrorKind::ThreadSpawn, e.to_string());
-        let pacer = {
-            let (p, r, i, s, st) = (
-                pipeline.clone(),
-                relay.clone(),
-                inputs.clone(),
-                stop.clone(),
-                state.clone(),
-            );
-            std::thread::Builder::new()
-                .name("pcmtap-app".into())
-                .spawn(move || mix_loop(p, r, i, s, st, chain))
-                .map_err(spawn_err)?
-        };
+        let pacer = spawn_pacer(&pipeline, &relay, &inputs, &stop, &state, chain)?;
         let control = {
             let (s, st, pids) = (stop.clone(), state.clone(), sel.pids);
             std::thread::Builder::new()

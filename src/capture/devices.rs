@@ -11,9 +11,9 @@
 //! `resolve.rs`.
 //!
 //! Threads: JS thread. ALSA lists from its hints and opens a PCM only to read its default
-//! config when `probe` is set (and `default` once where there is no card and no server:
-//! `no_device.rs`); the server answers from its own state. libasound's messages stay off
-//! stderr (`alsa_log.rs`).
+//! config when `probe` is set, and then only the PCMs listed (and `default` once where there is
+//! no card and no server: `no_device.rs`); the server answers from its own state. libasound's
+//! messages stay off stderr (`alsa_log.rs`).
 
 use cpal::traits::{DeviceTrait, HostTrait};
 use cpal::{DeviceDirection, DeviceId, SampleFormat};
@@ -133,11 +133,18 @@ pub fn list(
 ) -> Result<Vec<DeviceInfo>, Error> {
     quietly(|| {
         let h = open_host(host)?;
-        Ok(catalog(&h, None, probe)?
+        Ok(catalog(&h, None)?
             .into_iter()
             .filter(|e| all || e.visible)
             .filter(|e| kind.is_none_or(|k| e.info.kind == k))
-            .map(|e| e.info)
+            .map(|mut e| {
+                // Only what is listed is probed: a hidden plugin PCM opened here would print its
+                // library's own noise (the `jack` plugin: 5 lines of libjack's).
+                if probe {
+                    probe_config(&h, &mut e);
+                }
+                e.info
+            })
             .collect())
     })
 }
@@ -150,18 +157,20 @@ pub fn default_device(host: Option<&str>) -> Result<Option<DeviceInfo>, Error> {
 
 fn default_of(host: Option<&str>) -> Result<Option<DeviceInfo>, Error> {
     let h = open_host(host)?;
-    let Some(mut e) = catalog(&h, None, false)?
-        .into_iter()
-        .find(|e| e.info.is_default)
-    else {
+    let Some(mut e) = catalog(&h, None)?.into_iter().find(|e| e.info.is_default) else {
         return Ok(None);
     };
-    if e.info.default_config.is_none() {
-        // Probe this one device only (an ALSA PCM: reading its config opens it).
+    probe_config(&h, &mut e);
+    Ok(Some(e.info))
+}
+
+/// Reads an input's default config where the listing left it out (an ALSA PCM: reading it opens
+/// the PCM).
+fn probe_config(h: &cpal::Host, e: &mut Entry) {
+    if e.info.default_config.is_none() && e.info.kind != "output" {
         e.info.default_config = h
             .device_by_id(&e.cpal_id)
             .and_then(|d| d.default_input_config().ok())
             .map(config_of);
     }
-    Ok(Some(e.info))
 }

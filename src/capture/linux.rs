@@ -10,7 +10,7 @@ use std::sync::Arc;
 use cpal::traits::{DeviceTrait, HostTrait};
 use cpal::{DeviceDirection, DeviceId, HostId};
 
-use super::devices::{config_of, generic_entries, DeviceInfo, Entry};
+use super::devices::{generic_entries, DeviceInfo, Entry};
 use super::hosts::convert_error;
 use super::resolve::ServerLost;
 use super::{no_device, pulse_addr, pulse_conf, server};
@@ -175,7 +175,7 @@ fn is_hardware(pcm: &str) -> bool {
     pcm.starts_with("hw:") || pcm.starts_with("plughw:")
 }
 
-fn alsa_entries(h: &cpal::Host, with_server: bool, probe: bool) -> Result<Vec<Entry>, Error> {
+fn alsa_entries(h: &cpal::Host, with_server: bool) -> Result<Vec<Entry>, Error> {
     let mut devices: Vec<cpal::Device> = h
         .devices()
         .map_err(|e| convert_error(&e, true, "cannot list devices"))?
@@ -202,9 +202,6 @@ fn alsa_entries(h: &cpal::Host, with_server: bool, probe: bool) -> Result<Vec<En
                 .is_some_and(|x| matches!(x.direction(), DeviceDirection::Output));
             // Without a server, ALSA's `default` is the default input.
             let default = !with_server && key == "default" && default_opens(&d);
-            let config = (probe && !output)
-                .then(|| d.default_input_config().ok().map(config_of))
-                .flatten();
             Some(Entry {
                 info: DeviceInfo {
                     id: cpal_id.to_string(),
@@ -212,7 +209,7 @@ fn alsa_entries(h: &cpal::Host, with_server: bool, probe: bool) -> Result<Vec<En
                     host: "alsa".into(),
                     kind: if output { "output" } else { "input" },
                     is_default: default,
-                    default_config: config,
+                    default_config: None,
                 },
                 visible: !output && (default || is_hardware(&key)),
                 key,
@@ -225,11 +222,7 @@ fn alsa_entries(h: &cpal::Host, with_server: bool, probe: bool) -> Result<Vec<En
 
 /// Every device of a host, visible or not. `server`: the server's answer, if one answered
 /// (`None` asks it here where the host needs it).
-pub fn catalog(
-    h: &cpal::Host,
-    server: Option<&ServerInfo>,
-    probe: bool,
-) -> Result<Vec<Entry>, Error> {
+pub fn catalog(h: &cpal::Host, server: Option<&ServerInfo>) -> Result<Vec<Entry>, Error> {
     let asked;
     let server = match server {
         Some(s) => Some(s),
@@ -246,7 +239,7 @@ pub fn catalog(
             let mut all = server
                 .map(|s| server_entries(HostId::Alsa, s))
                 .unwrap_or_default();
-            all.extend(alsa_entries(h, server.is_some(), probe)?);
+            all.extend(alsa_entries(h, server.is_some())?);
             Ok(all)
         }
         HostId::PulseAudio => Ok(server

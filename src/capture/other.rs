@@ -44,11 +44,7 @@ pub fn default_buffer_frames(_host: HostId) -> Option<u32> {
 
 /// Every device of a host, as cpal lists it (the configs are read: no host here opens a device
 /// to do so).
-pub fn catalog(
-    h: &cpal::Host,
-    _server: Option<&ServerInfo>,
-    _probe: bool,
-) -> Result<Vec<Entry>, Error> {
+pub fn catalog(h: &cpal::Host, _server: Option<&ServerInfo>) -> Result<Vec<Entry>, Error> {
     generic_entries(h)
 }
 

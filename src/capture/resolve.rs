@@ -121,7 +121,7 @@ pub fn resolve(
     };
     let h = open_host(host.or(named.as_deref()))?;
     let server = platform::server_of(&h)?;
-    let entries = catalog(&h, server.as_ref(), false)?;
+    let entries = catalog(&h, server.as_ref())?;
     let not_found = |what: String| {
         Error::new(
             ErrorKind::DeviceNotFound,

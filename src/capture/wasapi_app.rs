@@ -23,7 +23,7 @@ use windows::Win32::Foundation::{HANDLE, WAIT_FAILED, WAIT_OBJECT_0};
 use windows::Win32::System::Threading::WaitForMultipleObjects;
 
 use super::app_config::{AppConfig, AppState};
-use super::app_mix::mix_loop;
+use super::app_mix::spawn_pacer;
 use super::wasapi_activate::{named, ACTIVATE_TIMEOUT, CHANNELS};
 use super::wasapi_app_select::resolve;
 use super::wasapi_loopback::{spawn, Event, Shared};
@@ -115,21 +115,11 @@ impl AppSource {
             }
         }
         let spawn_err = |e: std::io::Error| Error::new(ErrorKind::ThreadSpawn, e.to_string());
-        let (p, r, i, s, st) = (
-            pipeline.clone(),
-            relay,
-            shared.inputs.clone(),
-            stop.clone(),
-            state.clone(),
-        );
-        let pacer = match std::thread::Builder::new()
-            .name("pcmtap-app".into())
-            .spawn(move || mix_loop(p, r, i, s, st, chain))
-        {
+        let pacer = match spawn_pacer(&pipeline, &relay, &shared.inputs, &stop, &state, chain) {
             Ok(h) => h,
             Err(e) => {
                 halt(clients);
-                return Err(spawn_err(e));
+                return Err(e);
             }
         };
         let (watch, ctl) = (plan.watch, shared.clone());
