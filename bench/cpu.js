@@ -197,6 +197,16 @@ const med = (xs) => {
   return s.length ? s[Math.floor(s.length / 2)] : NaN
 }
 
+// A ratio against a floor that used no clock tick of CPU (10 ms) in every round has no value:
+// said so, never printed as NaN or Infinity (a 1 s smoke run of arecord can use none).
+const NO_RATIO = 'n/a'
+let noRatio = false
+const ratio = (v) => {
+  if (Number.isFinite(v)) return `${v.toFixed(2)}x`
+  noRatio = true
+  return NO_RATIO
+}
+
 /** The application of the per-application group: a pacat playing a 440 Hz tone into the test
  * sink. Resolves `{ pid, index, stop }` once the server lists its stream. */
 async function startApplication() {
@@ -270,7 +280,7 @@ async function main() {
       const rep = rs.map((x) => x.report)
       const lat = rep[0].latMedian === undefined ? '-' : `${med(rep.map((x) => x.latMedian)).toFixed(1)} / ${med(rep.map((x) => x.latP95)).toFixed(1)}`
       const sum = (k) => (rep[0][k] === undefined ? '-' : rep.reduce((n, x) => n + x[k], 0))
-      console.log(`| ${g.name} | ${name} | ${med(rs.map((x) => x.client)).toFixed(2)} | ${med(rs.map((x) => x.ratio)).toFixed(2)}x | ${med(rs.map((x) => x.server)).toFixed(2)} | ${med(rs.map((x) => x.serverRatio)).toFixed(2)}x | ${lat} | ${sum('misses')} | ${sum('discontinuities')} |`)
+      console.log(`| ${g.name} | ${name} | ${med(rs.map((x) => x.client)).toFixed(2)} | ${ratio(med(rs.map((x) => x.ratio)))} | ${med(rs.map((x) => x.server)).toFixed(2)} | ${ratio(med(rs.map((x) => x.serverRatio)))} | ${lat} | ${sum('misses')} | ${sum('discontinuities')} |`)
     }
   }
   for (const g of groups) {
@@ -284,8 +294,9 @@ async function main() {
   const pc = client('pcmtap defaults')
   for (const other of [SAME_SHM, NODE_FLOOR]) {
     const o = client(other)
-    if (o.length === pc.length) console.log(`pcmtap defaults vs ${other}: ${med(pc.map((x, i) => x / o[i])).toFixed(2)}x`)
+    if (o.length === pc.length) console.log(`pcmtap defaults vs ${other}: ${ratio(med(pc.map((x, i) => x / o[i])))}`)
   }
+  if (noRatio) console.log(`${NO_RATIO}: the floor used less than one clock tick of CPU (${(1000 / TICK).toFixed(0)} ms) in every round; measure longer (--seconds)`)
   if (decibriSkip) console.log(decibriSkip)
 }
 

@@ -229,7 +229,8 @@ impl Reader<'_> {
         let Some(ring) = self.ring.as_mut() else {
             return;
         };
-        let n = n.min(ring.slots());
+        // Whole frames only: a partial one would swap the channels of everything after it.
+        let n = n.min(ring.slots()) / CHANNELS * CHANNELS;
         if let Ok(chunk) = ring.write_chunk_uninit(n) {
             if samples.is_empty() {
                 chunk.fill_from_iter(std::iter::repeat(0.0));
