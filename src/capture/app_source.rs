@@ -280,10 +280,14 @@ impl Control {
         // Half a second of audio: far more than the mixer lets a stream hold.
         let (producer, consumer) = rtrb::RingBuffer::<f32>::new(rate as usize / 2 * self.in_ch);
         let mut ring = Some(producer);
-        let link = self.link.clone();
+        let (link, in_ch) = (self.link.clone(), self.in_ch);
         let sent = self.writer.create(params, |seq| {
             if let Some(r) = ring.take() {
-                let _ = link.instr.push(Instr::Create { seq, ring: r });
+                let _ = link.instr.push(Instr::Create {
+                    seq,
+                    ring: r,
+                    channels: in_ch,
+                });
             }
         });
         if let Ok(seq) = sent {

@@ -30,8 +30,13 @@ use super::subscribe_wire::Connection;
 
 /// What the control thread tells the data thread (before it writes the matching command).
 pub enum Instr {
-    /// The reply to command `seq` creates a stream whose audio goes into this ring.
-    Create { seq: u32, ring: Producer<f32> },
+    /// The reply to command `seq` creates a stream whose audio (interleaved f32, `channels` per
+    /// frame, 1 or 2) goes into this ring.
+    Create {
+        seq: u32,
+        ring: Producer<f32>,
+        channels: usize,
+    },
     /// Stop delivering stream `channel` (it is being deleted).
     Forget { channel: u32 },
 }
@@ -119,11 +124,16 @@ impl Writer {
     }
 }
 
+/// The largest frame a stream has: 2 channels of f32.
+const MAX_FRAME: usize = 8;
+
 struct Stream {
     channel: u32,
     ring: Producer<f32>,
-    /// Bytes of a sample split across two messages.
-    carry: [u8; 4],
+    /// Bytes per frame (4 × channels).
+    frame: usize,
+    /// Bytes of a frame split across two messages.
+    carry: [u8; MAX_FRAME],
     held: usize,
 }
 
@@ -132,7 +142,7 @@ pub struct Reader {
     sock: UnixStream,
     version: u16,
     streams: Vec<Stream>,
-    pending: Vec<(u32, Producer<f32>)>,
+    pending: Vec<(u32, Producer<f32>, usize)>,
 }
 
 impl Reader {
@@ -170,7 +180,11 @@ impl Reader {
     fn apply(&mut self, link: &Link) {
         while let Some(i) = link.instr.pop() {
             match i {
-                Instr::Create { seq, ring } => self.pending.push((seq, ring)),
+                Instr::Create {
+                    seq,
+                    ring,
+                    channels,
+                } => self.pending.push((seq, ring, channels)),
                 Instr::Forget { channel } => self.streams.retain(|s| s.channel != channel),
             }
         }
@@ -183,16 +197,17 @@ impl Reader {
         };
         let outcome = match cmd {
             Command::Reply => {
-                let Some(at) = self.pending.iter().position(|(s, _)| *s == seq) else {
+                let Some(at) = self.pending.iter().position(|(s, _, _)| *s == seq) else {
                     return; // the reply to a delete
                 };
-                let (_, ring) = self.pending.swap_remove(at);
+                let (_, ring, channels) = self.pending.swap_remove(at);
                 match TagStructReader::new(&mut cur, self.version).read::<CreateRecordStreamReply>() {
                     Ok(r) => {
                         self.streams.push(Stream {
                             channel: r.channel,
                             ring,
-                            carry: [0; 4],
+                            frame: 4 * channels.clamp(1, MAX_FRAME / 4),
+                            carry: [0; MAX_FRAME],
                             held: 0,
                         });
                         Outcome::Created { seq, channel: r.channel }
@@ -202,7 +217,7 @@ impl Reader {
             }
             Command::Error(_) => {
                 let before = self.pending.len();
-                self.pending.retain(|(s, _)| *s != seq);
+                self.pending.retain(|(s, _, _)| *s != seq);
                 if self.pending.len() == before {
                     return; // a delete of a stream the server had already ended
                 }
@@ -220,22 +235,34 @@ impl Reader {
 }
 
 impl Stream {
-    /// Little-endian f32 bytes into the ring; a full ring drops the rest (the mixer keeps far
-    /// less than the ring holds). Real-time safe.
+    /// Little-endian f32 bytes into the ring, in whole frames (a message may end inside one:
+    /// its bytes wait for the next). A full ring drops whole frames, so the channels never
+    /// swap (the mixer keeps far less than the ring holds). Real-time safe.
     fn write(&mut self, mut bytes: &[u8]) {
+        let frame = self.frame;
         if self.held > 0 {
-            let n = (4 - self.held).min(bytes.len());
+            let n = (frame - self.held).min(bytes.len());
             self.carry[self.held..self.held + n].copy_from_slice(&bytes[..n]);
             self.held += n;
             bytes = &bytes[n..];
-            if self.held < 4 {
+            if self.held < frame {
                 return;
             }
-            let _ = self.ring.push(f32::from_le_bytes(self.carry));
             self.held = 0;
+            let carry = self.carry;
+            self.push_frames(&carry[..frame]);
         }
-        let whole = bytes.len() / 4;
-        let n = whole.min(self.ring.slots());
+        let whole = bytes.len() / frame * frame;
+        self.push_frames(&bytes[..whole]);
+        let rest = &bytes[whole..];
+        self.carry[..rest.len()].copy_from_slice(rest);
+        self.held = rest.len();
+    }
+
+    /// Whole frames of `bytes` into the ring, as many as fit.
+    fn push_frames(&mut self, bytes: &[u8]) {
+        let per = self.frame / 4;
+        let n = (bytes.len() / self.frame).min(self.ring.slots() / per) * per;
         if let Ok(chunk) = self.ring.write_chunk_uninit(n) {
             chunk.fill_from_iter(
                 bytes[..n * 4]
@@ -243,8 +270,9 @@ impl Stream {
                     .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
             );
         }
-        let rest = &bytes[whole * 4..];
-        self.carry[..rest.len()].copy_from_slice(rest);
-        self.held = rest.len();
     }
 }
+
+#[cfg(test)]
+#[path = "app_wire_tests.rs"]
+mod tests;
