@@ -5,13 +5,14 @@
 //!
 //! Threads: the reconnect thread (`pcmtap-reconnect`).
 
+use std::cell::Cell;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::super::devices::DeviceSpec;
 use super::super::link::SWITCH;
 use super::super::platform;
-use super::super::stream::{DeviceConfig, DeviceSource, STOP_WAIT};
+use super::super::stream::{DeviceConfig, DeviceSource, OpenedDevice, STOP_WAIT};
 use super::{by_id, Watcher, CALLBACK_WAIT};
 use crate::core::{Counters, DeviceChange};
 
@@ -33,7 +34,11 @@ impl Watcher {
     /// idea of the default lags: cpal's PulseAudio client named none for over a second after
     /// PipeWire removed the default source, in 1 of ~7 CI-like runs) the source the server
     /// names, `target`, by name. Tries again every 50 ms for [`NO_DEFAULT_WAIT`].
-    fn open_new_default(&self, target: &str) -> Result<DeviceSource, crate::error::Error> {
+    fn open_new_default(
+        &self,
+        target: &str,
+        announce: &dyn Fn(&OpenedDevice),
+    ) -> Result<DeviceSource, crate::error::Error> {
         let by_name = DeviceConfig {
             host: Some(self.shared.opened.lock().host.clone()),
             device: DeviceSpec::Query(target.to_string()),
@@ -43,11 +48,12 @@ impl Watcher {
         let t0 = Instant::now();
         loop {
             let open = |cfg: &DeviceConfig| {
-                DeviceSource::start(
+                DeviceSource::start_announced(
                     cfg,
                     self.pipeline.clone(),
                     self.relay.clone(),
                     Some(self.link.clone()),
+                    announce,
                 )
             };
             let not_found =
@@ -110,7 +116,23 @@ impl Watcher {
         let seq = self.pipeline.peek_seq();
         self.link.expect_return(SWITCH);
         let target = target.unwrap_or_default();
-        match self.open_new_default(&target) {
+        // Queued before the new stream exists: JS may drain the new device's first packets
+        // before the open returns, and 'devicechange' must come before them (CI on PipeWire:
+        // queued after the open, it came after the flagged first packet). Once, and only for
+        // another device; an open that fails after it is a loss right after the switch.
+        let announced = Cell::new(false);
+        let announce = |to: &OpenedDevice| {
+            if to.id != from.id && !announced.replace(true) {
+                Counters::add(&self.pipeline.counters.device_changes, 1);
+                let _ = self.pipeline.device_changes.push(DeviceChange {
+                    seq,
+                    from: (from.id.clone(), from.name.clone()),
+                    to: (to.id.clone(), to.name.clone()),
+                });
+                self.relay.unpark();
+            }
+        };
+        match self.open_new_default(&target, &announce) {
             Ok(s) => {
                 let to = s.opened.clone();
                 self.current = s.default_source.clone();
@@ -121,15 +143,6 @@ impl Watcher {
                 *self.shared.opened.lock() = to.clone();
                 self.shared.connected.store(true, Ordering::Release);
                 self.source = Some(s);
-                if to.id != from.id {
-                    Counters::add(&self.pipeline.counters.device_changes, 1);
-                    let _ = self.pipeline.device_changes.push(DeviceChange {
-                        seq,
-                        from: (from.id, from.name),
-                        to: (to.id, to.name),
-                    });
-                    self.relay.unpark();
-                }
             }
             Err(e) => {
                 self.link.cancel_return();

@@ -105,7 +105,20 @@ impl DeviceSource {
         relay: Thread,
         link: Option<Arc<Link>>,
     ) -> Result<Self, Error> {
-        quietly(|| Self::open(cfg, pipeline, relay, link))
+        quietly(|| Self::open(cfg, pipeline, relay, link, &|_| {}))
+    }
+
+    /// [`DeviceSource::start`], calling `announce` with the device chosen once its config is
+    /// known and before its stream exists (so before any of its audio): a switch to a new
+    /// default queues its `'devicechange'` there, ahead of the new device's first packet.
+    pub fn start_announced(
+        cfg: &DeviceConfig,
+        pipeline: Arc<Pipeline>,
+        relay: Thread,
+        link: Option<Arc<Link>>,
+        announce: &dyn Fn(&OpenedDevice),
+    ) -> Result<Self, Error> {
+        quietly(|| Self::open(cfg, pipeline, relay, link, announce))
     }
 
     fn open(
@@ -113,6 +126,7 @@ impl DeviceSource {
         pipeline: Arc<Pipeline>,
         relay: Thread,
         link: Option<Arc<Link>>,
+        announce: &dyn Fn(&OpenedDevice),
     ) -> Result<Self, Error> {
         let Resolved {
             host,
@@ -197,6 +211,7 @@ impl DeviceSource {
             sample_rate: rate,
             buffer_size,
         };
+        announce(&opened);
         let cb_link = link
             .clone()
             .unwrap_or_else(|| Arc::new(Link::new(pipeline.now_ns())));
