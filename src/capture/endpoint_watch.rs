@@ -55,6 +55,21 @@ impl Drop for Registered {
     }
 }
 
+/// The system's device enumerator, COM initialised on the calling thread as cpal does
+/// (single-threaded apartment; already initialised either way is fine) and left so. `Err`: the
+/// step that failed, and how.
+pub fn device_enumerator() -> Result<IMMDeviceEnumerator, (&'static str, windows::core::Error)> {
+    // SAFETY: plain COM calls with valid arguments.
+    unsafe {
+        let hr = CoInitializeEx(None, COINIT_APARTMENTTHREADED);
+        if hr.is_err() && hr != RPC_E_CHANGED_MODE {
+            return Err(("CoInitializeEx", hr.into()));
+        }
+        CoCreateInstance(&MMDeviceEnumerator, None, CLSCTX_ALL)
+            .map_err(|e| ("MMDeviceEnumerator", e))
+    }
+}
+
 fn register() -> Result<Registration, Error> {
     let failed = |what: &str, e: windows::core::Error| {
         Error::new(
@@ -66,16 +81,9 @@ fn register() -> Result<Registration, Error> {
             ),
         )
     };
-    // SAFETY: plain COM calls with valid arguments. COM is initialised on this thread as cpal
-    // does (single-threaded apartment; already initialised either way is fine) and left so.
+    let enumerator = device_enumerator().map_err(|(what, e)| failed(what, e))?;
+    // SAFETY: plain COM calls with valid arguments, on the enumerator just made.
     unsafe {
-        let hr = CoInitializeEx(None, COINIT_APARTMENTTHREADED);
-        if hr.is_err() && hr != RPC_E_CHANGED_MODE {
-            return Err(failed("CoInitializeEx", hr.into()));
-        }
-        let enumerator: IMMDeviceEnumerator =
-            CoCreateInstance(&MMDeviceEnumerator, None, CLSCTX_ALL)
-                .map_err(|e| failed("MMDeviceEnumerator", e))?;
         let client: IMMNotificationClient = Client.into();
         enumerator
             .RegisterEndpointNotificationCallback(&client)

@@ -14,16 +14,15 @@
 //! whatever the thread already has).
 
 use windows::core::Interface;
-use windows::Win32::Foundation::{E_NOTIMPL, RPC_E_CHANGED_MODE, S_OK};
+use windows::Win32::Foundation::{E_NOTIMPL, S_OK};
 use windows::Win32::Media::Audio::{
     eRender, AudioSessionStateActive, AudioSessionStateExpired, IAudioSessionControl2,
-    IAudioSessionManager2, IMMDeviceEnumerator, MMDeviceEnumerator, DEVICE_STATE_ACTIVE,
+    IAudioSessionManager2, DEVICE_STATE_ACTIVE,
 };
-use windows::Win32::System::Com::{
-    CoCreateInstance, CoInitializeEx, CoTaskMemFree, CLSCTX_ALL, COINIT_APARTMENTTHREADED,
-};
+use windows::Win32::System::Com::{CoTaskMemFree, CLSCTX_ALL};
 
 use super::app_config::AppInfo;
+use super::endpoint_watch::device_enumerator;
 use super::wasapi_activate::named;
 use super::wasapi_process::{binary, open, Opened};
 use super::wasapi_tree::stem;
@@ -87,16 +86,9 @@ fn failed(kind: ErrorKind, what: &str, e: windows::core::Error) -> Error {
 fn sessions() -> Result<Vec<Session>, Error> {
     let host = |what: &str, e| failed(ErrorKind::HostUnavailable, what, e);
     let mut out = Vec::new();
-    // SAFETY: plain COM calls with valid arguments. COM is initialised on this thread as cpal
-    // does (already initialised either way is fine) and left so.
+    let enumerator = device_enumerator().map_err(|(what, e)| host(what, e))?;
+    // SAFETY: plain COM calls with valid arguments, on the enumerator just made.
     unsafe {
-        let hr = CoInitializeEx(None, COINIT_APARTMENTTHREADED);
-        if hr.is_err() && hr != RPC_E_CHANGED_MODE {
-            return Err(host("CoInitializeEx", hr.into()));
-        }
-        let enumerator: IMMDeviceEnumerator =
-            CoCreateInstance(&MMDeviceEnumerator, None, CLSCTX_ALL)
-                .map_err(|e| host("MMDeviceEnumerator", e))?;
         let devices = enumerator
             .EnumAudioEndpoints(eRender, DEVICE_STATE_ACTIVE)
             .map_err(|e| host("EnumAudioEndpoints", e))?;
