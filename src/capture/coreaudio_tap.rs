@@ -1,10 +1,11 @@
 //! A Core Audio process tap (macOS 14.2+) and the private aggregate device it is read through,
-//! owned by one guard: [`Tap::create`] makes the tap (`CATapDescription`: a stereo mixdown of
-//! some processes, or of everything but some; private; unmuted) and a private tap-only aggregate
-//! device over it; [`Tap::start`] registers the IO proc (`coreaudio_tap_io.rs`) and starts the
-//! device. Dropping the guard undoes whatever was done, in reverse order: `AudioDeviceStop`,
-//! `AudioDeviceDestroyIOProcID` (then the IO proc's state is freed), the aggregate device,
-//! `AudioHardwareDestroyProcessTap`; so every error path after a creation cleans up.
+//! owned by one guard: [`Tap::create`] makes the tap (`CATapDescription`: a stereo mixdown of some
+//! processes, or of everything but some; private; unmuted) and a private tap-only aggregate device
+//! over it (their descriptions: `coreaudio_tap_desc.rs`); [`Tap::start`] registers the IO proc
+//! (`coreaudio_tap_io.rs`) and starts the device. Dropping the guard undoes whatever was done, in
+//! reverse order: `AudioDeviceStop`, `AudioDeviceDestroyIOProcID` (then the IO proc's state is
+//! freed), the aggregate device, `AudioHardwareDestroyProcessTap`; so every error path after a
+//! creation cleans up.
 //!
 //! Permission: a tap needs the "System Audio Recording" permission of the application running
 //! Node (its Info.plist must carry `NSAudioCaptureUsageDescription`). A refusal is mostly not an
@@ -15,40 +16,25 @@
 //! Threads: created, started and dropped on the JS thread; the IO proc runs on the aggregate
 //! device's IO thread (the capture's audio thread).
 
-use std::ffi::CStr;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use objc2::runtime::AnyClass;
-use objc2::AnyThread;
 use objc2_core_audio::{
-    kAudioAggregateDeviceIsPrivateKey, kAudioAggregateDeviceIsStackedKey,
-    kAudioAggregateDeviceNameKey, kAudioAggregateDeviceTapAutoStartKey,
-    kAudioAggregateDeviceTapListKey, kAudioAggregateDeviceUIDKey, kAudioDevicePermissionsError,
-    kAudioDevicePropertyNominalSampleRate, kAudioHardwareIllegalOperationError,
-    kAudioSubTapDriftCompensationKey, kAudioSubTapUIDKey, kAudioTapPropertyFormat,
-    kAudioTapPropertyUID, AudioDeviceCreateIOProcID, AudioDeviceDestroyIOProcID,
-    AudioDeviceIOProcID, AudioDeviceStart, AudioDeviceStop, AudioHardwareCreateAggregateDevice,
-    AudioHardwareDestroyAggregateDevice, AudioObjectID, CATapDescription, CATapMuteBehavior,
+    kAudioDevicePermissionsError, kAudioDevicePropertyNominalSampleRate,
+    kAudioHardwareIllegalOperationError, kAudioTapPropertyFormat, kAudioTapPropertyUID,
+    AudioDeviceCreateIOProcID, AudioDeviceDestroyIOProcID, AudioDeviceIOProcID, AudioDeviceStart,
+    AudioDeviceStop, AudioHardwareDestroyAggregateDevice, AudioObjectID,
 };
-use objc2_core_audio_types::{
-    kAudioFormatFlagIsFloat, kAudioFormatLinearPCM, AudioStreamBasicDescription,
-};
-use objc2_core_foundation::{
-    CFArray, CFBoolean, CFDictionary, CFNumber, CFRetained, CFString, CFType,
-};
-use objc2_foundation::{NSArray, NSNumber, NSString};
+use objc2_core_audio_types::{kAudioFormatFlagIsFloat, kAudioFormatLinearPCM};
 
 use super::coreaudio_apps_list::Selection;
 use super::coreaudio_props::{
     describe_status, read, read_string, tap_functions, DestroyTapFn, OsStatus, NEEDS_14_2,
 };
-use super::coreaudio_tap_ring::TapRing;
+use super::coreaudio_tap_desc::{aggregate, blank_format, describe};
 use super::coreaudio_tap_io::{io_proc, IoState};
+use super::coreaudio_tap_ring::TapRing;
 use crate::error::{Error, ErrorKind};
-
-/// Names each aggregate device of this process apart.
-static NEXT: AtomicU32 = AtomicU32::new(0);
 
 pub struct Tap {
     destroy_tap: DestroyTapFn,
@@ -66,15 +52,11 @@ pub struct Tap {
 // after it is destroyed; the ids are plain numbers valid from any thread.
 unsafe impl Send for Tap {}
 
-fn failed(call: &str, status: OsStatus) -> Error {
+pub(super) fn failed(call: &str, status: OsStatus) -> Error {
     Error::new(
         ErrorKind::StreamError,
         format!("{call} failed: {}", describe_status(status)),
     )
-}
-
-fn key(k: &CStr) -> CFRetained<CFString> {
-    CFString::from_str(&k.to_string_lossy())
 }
 
 impl Tap {
@@ -229,84 +211,4 @@ impl Drop for Tap {
         // SAFETY: the tap this guard created, destroyed once.
         unsafe { (self.destroy_tap)(self.tap) };
     }
-}
-
-/// The tap's description: a private, unmuted stereo mixdown of `sel`.
-fn describe(sel: &Selection) -> objc2::rc::Retained<CATapDescription> {
-    let numbers: Vec<_> = sel.objects.iter().map(|o| NSNumber::new_u32(*o)).collect();
-    let list = NSArray::from_retained_slice(&numbers);
-    // SAFETY: the class exists (checked by the caller); `list` is an NSArray of NSNumbers
-    // holding process object ids, as both initializers take.
-    let desc = unsafe {
-        if sel.exclude {
-            CATapDescription::initStereoGlobalTapButExcludeProcesses(
-                CATapDescription::alloc(),
-                &list,
-            )
-        } else {
-            CATapDescription::initStereoMixdownOfProcesses(CATapDescription::alloc(), &list)
-        }
-    };
-    // SAFETY: plain property setters of a live description.
-    unsafe {
-        desc.setName(&NSString::from_str("pcmtap application capture"));
-        desc.setPrivate(true);
-        desc.setMuteBehavior(CATapMuteBehavior::Unmuted);
-    }
-    desc
-}
-
-fn blank_format() -> AudioStreamBasicDescription {
-    AudioStreamBasicDescription {
-        mSampleRate: 0.0,
-        mFormatID: 0,
-        mFormatFlags: 0,
-        mBytesPerPacket: 0,
-        mFramesPerPacket: 0,
-        mBytesPerFrame: 0,
-        mChannelsPerFrame: 0,
-        mBitsPerChannel: 0,
-        mReserved: 0,
-    }
-}
-
-/// A private aggregate device with the tap `tap_uid` as its only member, started with the tap.
-fn aggregate(tap_uid: &str) -> Result<AudioObjectID, Error> {
-    let yes = CFBoolean::new(true);
-    let no = CFBoolean::new(false);
-    let tap_uid = CFString::from_str(tap_uid);
-    let sub_tap = CFDictionary::<CFString, CFType>::from_slices(
-        &[
-            &*key(kAudioSubTapUIDKey),
-            &*key(kAudioSubTapDriftCompensationKey),
-        ],
-        &[&tap_uid, yes],
-    );
-    let taps = CFArray::<CFDictionary<CFString, CFType>>::from_retained_objects(&[sub_tap]);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let uid = CFString::from_str(&format!("pcmtap.tap.{}.{n}", std::process::id()));
-    let name = CFString::from_str("pcmtap application capture");
-    let private = CFNumber::new_i32(1);
-    let desc = CFDictionary::<CFString, CFType>::from_slices(
-        &[
-            &*key(kAudioAggregateDeviceUIDKey),
-            &*key(kAudioAggregateDeviceNameKey),
-            &*key(kAudioAggregateDeviceIsPrivateKey),
-            &*key(kAudioAggregateDeviceIsStackedKey),
-            &*key(kAudioAggregateDeviceTapAutoStartKey),
-            &*key(kAudioAggregateDeviceTapListKey),
-        ],
-        &[&uid, &name, &private, no, yes, &taps],
-    );
-    let mut id: AudioObjectID = 0;
-    // SAFETY: a CFDictionary of CFString keys and CF values, as the call takes; `id` writable.
-    let status =
-        unsafe { AudioHardwareCreateAggregateDevice(desc.as_opaque(), NonNull::from(&mut id)) };
-    if status != 0 || id == 0 {
-        return Err(failed(
-            "AudioHardwareCreateAggregateDevice for the process tap",
-            status,
-        ));
-    }
-    Ok(id)
 }

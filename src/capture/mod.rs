@@ -40,6 +40,7 @@ modules!(
     coreaudio_apps_list,
     coreaudio_props,
     coreaudio_tap,
+    coreaudio_tap_desc,
     coreaudio_tap_io,
     coreaudio_watch
 );
@@ -95,6 +96,7 @@ modules!(
     removal,
     server,
     subscribe,
+    subscribe_hub,
     subscribe_wire
 );
 

@@ -4,7 +4,7 @@
 //! registration made for the first listener and undone after the last, every notification
 //! fanned out to every listener as a [`ServerEvent`].
 //!
-//! Guarantee (as `subscribe.rs`): once a guard's drop returns, its listener is never called
+//! Guarantee (as `subscribe_hub.rs`): once a guard's drop returns, its listener is never called
 //! again, except when the guard is dropped by a listener during a notification (the rest of that
 //! one notification may still call it).
 //!

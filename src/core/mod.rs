@@ -3,6 +3,7 @@
 
 mod chain;
 mod convert;
+mod events;
 mod gate;
 // The application capture's mixer: where per-application capture exists (and the tests).
 #[cfg(any(server_path, windows, target_os = "macos", test))]
@@ -19,15 +20,14 @@ mod no_alloc_tests;
 
 pub use chain::{Chain, ChannelMap};
 pub use convert::{OutputFormat, Sample};
+pub use events::{Counters, DeviceChange, Disconnect};
 #[cfg(any(server_path, windows, target_os = "macos"))]
 pub use mix::{Mixer, MixerInputs};
 // The most streams one capture mixes: where an application is many streams (a macOS tap is one).
 #[cfg(any(server_path, windows))]
 pub use mix::MAX_INPUTS;
 pub use packetizer::{MissPolicy, Packetizer, Pushed};
-pub use pipeline::{
-    Counters, Descriptor, DeviceChange, Disconnect, PacketLayout, Pipeline, PROBE_AFTER_NS,
-};
+pub use pipeline::{Descriptor, PacketLayout, Pipeline, PROBE_AFTER_NS};
 #[cfg(test)]
 pub use pipeline::{FLAG_DISCONTINUITY, FLAG_RECONNECT};
 pub use pool::{live_memory as live_pool_memory, SlotState};
