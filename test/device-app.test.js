@@ -16,11 +16,12 @@ process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const { spawn } = require('node:child_process')
+const { once } = require('node:events')
 const { ensureAudioServer, skipReason } = require('./audio-server')
 const { recorder, waitFor, sleep, amplitude } = require('./device-tones')
 const { listApplications } = require('..')
 const { out, needSox, cli, cliAsync, soxSamples } = require('./cli-helpers')
-const { analyze } = require('./signal')
+const { analyze, rmsProfile } = require('./signal')
 
 const server = ensureAudioServer()
 
@@ -28,12 +29,27 @@ const server = ensureAudioServer()
  * carries its pid and name. `stop()` ends its players, `exit()` the application itself. */
 function application(t, name) {
   const proc = spawn('sleep', ['600'], { stdio: 'ignore' })
+  return withPlayers(t, name, proc.pid, () => proc.kill('SIGKILL'))
+}
+
+/** An application whose parent never reaps it: after exit() it stays a zombie (its /proc entry
+ * there) until the parent (`sleep`) is killed at the test's end, as under a launcher slow to
+ * wait for its children. */
+async function unreapedApplication(t, name) {
+  const parent = spawn('sh', ['-c', 'sleep 600 & echo $!; exec sleep 600'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  t.after(() => parent.kill('SIGKILL'))
+  const [line] = await once(parent.stdout, 'data')
+  const pid = Number(String(line).trim())
+  return withPlayers(t, name, pid, () => process.kill(pid, 'SIGKILL'))
+}
+
+function withPlayers(t, name, pid, kill) {
   const players = []
   const app = {
-    pid: proc.pid,
+    pid,
     name,
     play(hz) {
-      const env = { ...process.env, PULSE_PROP: `application.process.id=${proc.pid}` }
+      const env = { ...process.env, PULSE_PROP: `application.process.id=${pid}` }
       const p = spawn('sh', ['-c', `sox -q -n -t raw -r 48000 -c 2 -e signed -b 16 - synth 120 sine ${hz} vol 0.5 | exec pacat --raw --rate=48000 --channels=2 --format=s16le --latency-msec=30 --client-name="$1" -d pcmtap_test`, 'player', name], { env, stdio: 'ignore', detached: true })
       players.push(p)
       return p
@@ -47,7 +63,9 @@ function application(t, name) {
     },
     exit() {
       app.stop()
-      proc.kill('SIGKILL')
+      try {
+        kill()
+      } catch {}
     },
   }
   t.after(() => app.exit())
@@ -161,6 +179,34 @@ test('the application opens a second stream (mixed in), stops them all (silence 
   assert.deepEqual(never(rec.packets, 'a1000'), [], "never B's 1000 Hz")
 })
 
+test('an application that exited but is not reaped yet (a zombie) has exited: APPLICATION_EXITED', async (t) => {
+  if (!(await ready(t))) return
+  const a = await unreapedApplication(t, 'pcmtap-zombie-a')
+  a.play(440)
+  await listed(a)
+  const rec = recorder(t, { application: { pid: a.pid } })
+  await rec.cap.start()
+  await waitFor(() => share(rec.packets.slice(-20), 'a440') > 0.9, 3000)
+  a.exit()
+  const exited = performance.now()
+  assert.ok(await waitFor(() => rec.events.some((e) => e.e === 'stop'), 3000), `the capture ends: ${JSON.stringify(rec.events)}`)
+  const stat = fs.readFileSync(`/proc/${a.pid}/stat`, 'utf8')
+  assert.match(stat, /\) Z /, 'the application is still a zombie when the capture ends')
+  const err = rec.events.find((e) => e.e === 'error')
+  assert.equal(err && err.code, 'APPLICATION_EXITED', JSON.stringify(rec.events))
+  t.diagnostic(`APPLICATION_EXITED ${Math.round(err.at - exited)} ms after the exit (the process a zombie)`)
+})
+
+/** The end (exclusive) of the last 10 ms window of `x` whose RMS is above `level`. */
+function lastAbove(x, level) {
+  for (let i = x.length - 480; i >= 0; i -= 480) {
+    let sum = 0
+    for (let j = i; j < i + 480; j++) sum += x[j] * x[j]
+    if (Math.sqrt(sum / 480) > level) return i + 480
+  }
+  return 0
+}
+
 function amplitudeOf(p, hz) {
   return p[`a${hz}`] ?? 0
 }
@@ -222,6 +268,13 @@ test('pcmtap apps lists it; pcmtap record --app records only it, and ends (exit 
   const x = soxSamples(file)
   const seconds = x.length / 48000
   assert.ok(seconds > 1.4 && seconds < 3, `${seconds} s written before the exit`)
-  const tone = analyze(x.subarray(4800, x.length - 4800), 48000)
-  assert.ok(Math.abs(tone.frequency - 440) < 5 && Math.abs(tone.rms - 0.3536) < 0.02, `A's 440 Hz alone: ${JSON.stringify(tone)}`)
+  // A's tone, whole, up to its exit; then silence at the clock's pace until the exit is seen (the
+  // players end first): a tail, measured, never a gap inside the tone.
+  const end = lastAbove(x, 0.1)
+  const tail = (x.length - end) / 48000
+  t.diagnostic(`${seconds.toFixed(2)} s written; ${(tail * 1000).toFixed(0)} ms of silence after A's last sound`)
+  const tone = analyze(x.subarray(4800, end - 480), 48000)
+  const profile = `RMS per 100 ms: ${rmsProfile(x, 48000)}`
+  assert.ok(Math.abs(tone.frequency - 440) < 5 && Math.abs(tone.rms - 0.3536) < 0.02, `A's 440 Hz alone: ${JSON.stringify(tone)}; ${profile}`)
+  assert.ok(tail < 1, `the recording ends within 1 s of A's exit: ${profile}`)
 })

@@ -233,21 +233,26 @@ for (const how of ['tcp', 'clientconf']) {
 
 // A suspend longer than the 3 s stall rule, under reconnect: PulseAudio delivers nothing while
 // the sink is suspended, so the capture is 'disconnect'ed and comes back at the resume with the
-// gap counted (within 2 % of the time the sink was suspended). PipeWire 0.3.65 delivers zeros at
+// gap counted: within 2 % of the time the sink was suspended (bracketed by the two pactl runs),
+// give or take 100 ms. Why the 100 ms: the gap runs between the host's capture times of the
+// last block before and the first after, and a host dates a block when its callback runs (less
+// the latency it reports): a block handed over late is dated late. On a loaded 2-core machine
+// (CI beside a Wine process loop) one such late block made 3920 ms of a suspend of 4000-4012 ms. PipeWire 0.3.65 delivers zeros at
 // the clock's pace instead (no event, nothing missing), and stays silent after the resume
 // (parec too: the server's, see the 1.2 s case above).
 for (const host of ['alsa', 'pulseaudio']) {
-  test(`${host}: a 4 s suspend of the sink under reconnect: one honest outcome per server, the gap counted within 2 %`, async (t) => {
+  test(`${host}: a 4 s suspend of the sink under reconnect: one honest outcome per server, the gap counted within 2 % ± 100 ms`, async (t) => {
     const srv = await server
     if (!srv.ok) return t.skip(skipReason(srv))
     const r = scenario(t, ['suspend', host, '4000'], 60_000)
-    t.diagnostic(`log ${r.log}; away ${Math.round(r.away)} ms; gap ${r.gapFrames} frames (${Math.round(r.gapFrames / 48)} ms); flagged ${JSON.stringify(r.flagged)}`)
+    t.diagnostic(`log ${r.log}; away ${Math.round(r.away)} ms (${Math.round(r.awayAtLeast)}-${Math.round(r.awayAtMost)}); gap ${r.gapFrames} frames (${Math.round(r.gapFrames / 48)} ms); flagged ${JSON.stringify(r.flagged)}`)
     assert.deepEqual(r.errors, [])
     assert.ok(isTone(r.before), `the tone before: ${JSON.stringify(r.before)}`)
     if (serverMode === 'pulseaudio') {
       assert.equal(r.log, 'data disconnect reconnect flagged data')
       const gapMs = r.gapFrames / 48
-      assert.ok(Math.abs(gapMs / r.away - 1) < 0.02, `gap ${gapMs.toFixed(0)} ms for ${r.away.toFixed(0)} ms suspended`)
+      const [least, most] = [r.awayAtLeast * 0.98 - 100, r.awayAtMost * 1.02 + 100]
+      assert.ok(gapMs > least && gapMs < most, `gap ${gapMs.toFixed(0)} ms for ${r.awayAtLeast.toFixed(0)}-${r.awayAtMost.toFixed(0)} ms suspended`)
       assert.ok(isTone(r.after), `the tone after the resume: ${JSON.stringify(r.after)}`)
     } else {
       assert.equal(r.log, 'data', 'zeros at the clock pace: no event')

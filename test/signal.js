@@ -91,4 +91,18 @@ function firstChannel(buf, format, channels) {
   return mono
 }
 
-module.exports = { firstChannel, analyze, sineFit, noiseFixture, writeWav, align }
+/** The RMS of each `ms` window of `x`, two decimals each: where a signal is and where it is not,
+ * for a failure message. */
+function rmsProfile(x, rate, ms = 100) {
+  const n = Math.round((rate * ms) / 1000)
+  const out = []
+  for (let i = 0; i < x.length; i += n) {
+    const w = x.subarray(i, i + n)
+    let sum = 0
+    for (const v of w) sum += v * v
+    out.push(Math.sqrt(sum / w.length).toFixed(2))
+  }
+  return out.join(' ')
+}
+
+module.exports = { firstChannel, analyze, rmsProfile, sineFit, noiseFixture, writeWav, align }

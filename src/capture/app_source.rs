@@ -10,32 +10,25 @@
 //!   only converts bytes to f32 into that stream's lock-free ring (real-time safe);
 //! - `pcmtap-app` (the audio thread of this source): every 10 ms, mixes what the streams
 //!   delivered into the chain and packetizer, dated by the clock; allocates and locks nothing;
-//! - `pcmtap-app-ctl`: opens a record stream for each new playback stream of the application
-//!   and drops those that ended, woken by the subscription hub's playback-stream events (and
-//!   every 500 ms); notices the application exiting and the server going away.
+//! - `pcmtap-app-ctl` (`app_control.rs`): opens a record stream for each new playback stream of
+//!   the application and drops those that ended; notices the application exiting and the server
+//!   going away.
 //! - `pcmtap-app-read`: the connection's data thread (`app_wire.rs`).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::{JoinHandle, Thread};
-use std::time::Duration;
-
-use pulseaudio::protocol::stream::{BufferAttr, StreamFlags};
-use pulseaudio::protocol::{ChannelMap, RecordStreamParams, SampleFormat, SampleSpec};
-use rtrb::Consumer;
 
 use super::app_config::{AppConfig, AppState};
-use super::app_mix::{spawn_pacer, TICK_DIV};
-use super::app_wire::{connect, Instr, Link, Outcome, Writer};
-use super::apps::{alive, resolve, streams, Target};
+use super::app_control::Control;
+use super::app_mix::spawn_pacer;
+use super::app_wire::{connect, Link};
+use super::apps::resolve;
 use super::server_event::{ChangeKind, Facility, ServerEvent};
-use super::subscribe::{server_socket, sink_monitor, subscribe, SubscriptionGuard};
+use super::subscribe::{server_socket, subscribe, SubscriptionGuard};
 use crate::core::{Chain, ChannelMap as OutMap, MixerInputs, Pipeline};
 use crate::error::{Error, ErrorKind};
-
-/// The control thread looks even without events this often (and for the application's exit).
-const CONTROL_EVERY: Duration = Duration::from_millis(500);
 
 pub struct AppSource {
     stop: Arc<AtomicBool>,
@@ -140,158 +133,5 @@ impl AppSource {
         let _ = self.pacer.join();
         let _ = self.control.join();
         let _ = self.reader.join();
-    }
-}
-
-/// The control thread's state.
-struct Control {
-    writer: Writer,
-    link: Arc<Link>,
-    target: Target,
-    pipeline: Arc<Pipeline>,
-    relay: Thread,
-    inputs: Arc<MixerInputs>,
-    state: Arc<AppState>,
-    stop: Arc<AtomicBool>,
-    /// Record streams open: playback stream index -> record stream channel.
-    open: BTreeMap<u32, u32>,
-    /// Creates awaiting the server: command seq -> (playback stream index, the ring's reader).
-    pending: BTreeMap<u32, (u32, Consumer<f32>)>,
-    in_ch: usize,
-}
-
-impl Control {
-    fn run(mut self) {
-        while !self.stop.load(Ordering::Acquire) && self.pipeline.is_running() {
-            self.outcomes();
-            if let Err(e) = self.sync() {
-                self.fail(e);
-                break;
-            }
-            while self.inputs.take_done().is_some() {} // freed here, not on the mixing thread
-            std::thread::park_timeout(CONTROL_EVERY);
-        }
-        for channel in std::mem::take(&mut self.open).into_values() {
-            let _ = self.link.instr.push(Instr::Forget { channel });
-            let _ = self.writer.delete(channel);
-        }
-        self.writer.shutdown();
-    }
-
-    fn fail(&self, e: Error) {
-        if self.pipeline.is_running() {
-            self.pipeline.fail(e);
-            self.relay.unpark();
-        }
-    }
-
-    /// What the data thread reported: streams created (their rings go to the mixer), failed
-    /// (tried again at the next sync), ended by the server.
-    fn outcomes(&mut self) {
-        while let Some(o) = self.link.outcomes.pop() {
-            match o {
-                Outcome::Created { seq, channel } => {
-                    if let Some((index, ring)) = self.pending.remove(&seq) {
-                        if self.inputs.add(ring).is_ok() {
-                            self.open.insert(index, channel);
-                            self.state.opened.fetch_add(1, Ordering::Relaxed);
-                        } else {
-                            let _ = self.link.instr.push(Instr::Forget { channel });
-                            let _ = self.writer.delete(channel);
-                        }
-                    }
-                }
-                Outcome::Failed { seq } => {
-                    self.pending.remove(&seq);
-                }
-                Outcome::Killed { channel } => self.open.retain(|_, c| *c != channel),
-            }
-        }
-    }
-
-    /// Opens a record stream for each new playback stream of the target; `Err` when the
-    /// capture must end (the application exited, the server went away).
-    fn sync(&mut self) -> Result<(), Error> {
-        let gone = || Error::new(ErrorKind::DeviceLost, "the sound server went away during an application capture");
-        if self.link.closed.load(Ordering::Acquire) {
-            return Err(gone());
-        }
-        let now = streams().map_err(|_| gone())?;
-        // A playback stream gone whose record stream the server has not ended yet: ended here
-        // (never left to be moved to another source).
-        let ended: Vec<(u32, u32)> = self
-            .open
-            .iter()
-            .filter(|(index, _)| !now.iter().any(|s| s.index == **index))
-            .map(|(i, c)| (*i, *c))
-            .collect();
-        for (index, channel) in ended {
-            self.open.remove(&index);
-            let _ = self.link.instr.push(Instr::Forget { channel });
-            let _ = self.writer.delete(channel);
-        }
-        let new: Vec<(u32, u32)> = now
-            .iter()
-            .filter(|s| self.target.wants(s))
-            .filter(|s| !self.open.contains_key(&s.index) && !self.pending.values().any(|(i, _)| *i == s.index))
-            .map(|s| (s.index, s.sink))
-            .collect();
-        for (index, sink) in new {
-            self.record(index, sink);
-        }
-        let pids = self.target.pids();
-        let playing = now.iter().any(|s| self.target.wants(s));
-        if !playing && self.open.is_empty() && !pids.is_empty() && !pids.iter().any(|p| alive(*p)) {
-            let label = self.state.label.lock().clone();
-            return Err(Error::new(ErrorKind::AppExited, format!("the application {label} exited")));
-        }
-        Ok(())
-    }
-
-    /// Asks for a record stream on playback stream `index` (of sink `sink`); the data thread
-    /// reports the outcome.
-    fn record(&mut self, index: u32, sink: u32) {
-        let Some(monitor) = sink_monitor(sink) else { return };
-        let rate = self.pipeline.layout.sample_rate;
-        let params = RecordStreamParams {
-            sample_spec: SampleSpec {
-                format: SampleFormat::Float32Le,
-                channels: self.in_ch as u8,
-                sample_rate: rate,
-            },
-            channel_map: if self.in_ch == 1 { ChannelMap::mono() } else { ChannelMap::stereo() },
-            source_index: Some(monitor),
-            direct_on_input_index: Some(index),
-            buffer_attr: BufferAttr {
-                max_length: u32::MAX,
-                fragment_size: rate / TICK_DIV * 4 * self.in_ch as u32,
-                ..Default::default()
-            },
-            // Never moved: PipeWire relinks a monitor stream whose playback stream ended to the
-            // sink's monitor (measured: another application's 1000 Hz recorded), unless the
-            // stream may not move; then it ends instead.
-            flags: StreamFlags {
-                adjust_latency: true,
-                no_move: true,
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        // Half a second of audio: far more than the mixer lets a stream hold.
-        let (producer, consumer) = rtrb::RingBuffer::<f32>::new(rate as usize / 2 * self.in_ch);
-        let mut ring = Some(producer);
-        let (link, in_ch) = (self.link.clone(), self.in_ch);
-        let sent = self.writer.create(params, |seq| {
-            if let Some(r) = ring.take() {
-                let _ = link.instr.push(Instr::Create {
-                    seq,
-                    ring: r,
-                    channels: in_ch,
-                });
-            }
-        });
-        if let Ok(seq) = sent {
-            self.pending.insert(seq, (index, consumer));
-        }
     }
 }

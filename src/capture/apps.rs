@@ -68,9 +68,52 @@ pub fn list() -> Result<Vec<AppInfo>, Error> {
     Ok(apps)
 }
 
-/// Whether process `pid` still exists (Linux: its `/proc` entry).
+/// Whether process `pid` still runs: it has a `/proc` entry and has not exited. A process that
+/// exited but that its parent has not reaped yet (a zombie, state `Z`, or `X` while it goes)
+/// keeps its entry: it counts as exited (a launcher slow to reap its child would otherwise keep
+/// the capture of a dead application going).
 pub fn alive(pid: u32) -> bool {
-    std::path::Path::new(&format!("/proc/{pid}")).exists()
+    match std::fs::read(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !matches!(stat_state(&stat), Some(b'Z' | b'X' | b'x')),
+        Err(_) => false,
+    }
+}
+
+/// The state letter of a `/proc/<pid>/stat` line: the field after the command, which is in
+/// parentheses and may itself hold `)` and spaces (so: after the last `)`).
+fn stat_state(stat: &[u8]) -> Option<u8> {
+    let close = stat.iter().rposition(|&b| b == b')')?;
+    stat.get(close + 2).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_is_read_after_the_last_parenthesis_of_the_command() {
+        assert_eq!(stat_state(b"42 (sleep) S 1 42 42 0"), Some(b'S'));
+        assert_eq!(stat_state(b"42 (a) Z (b) Z 1 42"), Some(b'Z'));
+        assert_eq!(stat_state(b"42 (x) R"), Some(b'R'));
+        assert_eq!(stat_state(b"42 (x)"), None);
+        assert_eq!(stat_state(b""), None);
+    }
+
+    #[test]
+    fn an_exited_child_not_yet_reaped_is_not_alive() {
+        assert!(alive(std::process::id()));
+        let mut child = std::process::Command::new("true").spawn().expect("spawn true");
+        let pid = child.id();
+        // Not waited for: it stays a zombie, its /proc entry still there.
+        let t0 = std::time::Instant::now();
+        while alive(pid) && t0.elapsed() < std::time::Duration::from_secs(10) {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(std::path::Path::new(&format!("/proc/{pid}")).exists(), "a zombie keeps its entry");
+        assert!(!alive(pid), "an exited process is not alive, reaped or not");
+        child.wait().expect("reap");
+        assert!(!alive(pid));
+    }
 }
 
 /// What a selection follows once the capture runs: processes by id, or every process but some.

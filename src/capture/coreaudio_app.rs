@@ -13,8 +13,9 @@
 //!   buffers into the ring (`coreaudio_tap_io.rs`; real-time safe);
 //! - `pcmtap-app` (the audio thread of this source): every 10 ms, mixes the ring into the chain
 //!   and packetizer, dated by the clock (`app_mix.rs`);
-//! - `pcmtap-app-ctl`: every 500 ms, ends the capture with `AppExited` once every followed
-//!   process has exited (`kill(pid, 0)` fails with `ESRCH`), and frees finished rings.
+//! - `pcmtap-app-ctl`: every 50 ms, ends the capture with `AppExited` once every followed
+//!   process has exited (`kill(pid, 0)` fails with `ESRCH`, or it is a zombie), and frees
+//!   finished rings.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -31,8 +32,9 @@ use crate::error::{Error, ErrorKind};
 
 pub use super::coreaudio_apps_list::list_apps;
 
-/// The control thread looks this often.
-const CONTROL_EVERY: Duration = Duration::from_millis(500);
+/// The control thread looks this often whether the followed processes exited (two system calls
+/// per process: the capture ends within about this long of the exit).
+const CONTROL_EVERY: Duration = Duration::from_millis(50);
 
 pub struct AppSource {
     stop: Arc<AtomicBool>,

@@ -147,16 +147,22 @@ fn executable(pid: u32) -> String {
     String::new()
 }
 
-/// Whether process `pid` still exists (`kill(pid, 0)` fails with `ESRCH` once it is gone).
+/// Whether process `pid` still runs: `kill(pid, 0)` fails with `ESRCH` once it is gone, and a
+/// process that exited but that its parent has not reaped yet (`SZOMB`) counts as exited.
 pub fn alive(pid: u32) -> bool {
     let Ok(pid) = i32::try_from(pid) else {
         return false;
     };
     // SAFETY: signal 0 sends nothing; it only checks that the process exists.
-    if unsafe { libc::kill(pid, 0) } == 0 {
-        return true;
+    if unsafe { libc::kill(pid, 0) } != 0 {
+        return std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH);
     }
-    std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    // SAFETY: all-zero is a valid `proc_bsdinfo` (integers and byte arrays).
+    let mut info: libc::proc_bsdinfo = unsafe { std::mem::zeroed() };
+    let size = std::mem::size_of::<libc::proc_bsdinfo>() as i32;
+    // SAFETY: `info` is writable for `size` bytes, the size passed; the call writes at most that.
+    let n = unsafe { libc::proc_pidinfo(pid, libc::PROC_PIDTBSDINFO, 0, (&mut info as *mut libc::proc_bsdinfo).cast(), size) };
+    n != size || info.pbi_status != libc::SZOMB
 }
 
 /// The process object of `pid`, if it has one.

@@ -84,6 +84,7 @@ mod server_event;
 // The PulseAudio/PipeWire server path, compiled where ALSA is.
 modules!(
     #[cfg(server_path)]
+    app_control,
     app_source,
     app_wire,
     apps,

@@ -311,11 +311,17 @@ async function suspend(ms) {
   await cap.start()
   await waitFor(() => state.packets >= 20, 5000)
   const before = await state.record(0.4)
+  // The sink was suspended at some point while the first pactl ran and resumed while the second
+  // did: for at least the time between them, at most the time across both.
+  const suspending = now()
   await reach.pactl('suspend-sink', 'pcmtap_test', '1')
   const suspendedAt = now()
   await sleep(ms)
+  const resuming = now()
   await reach.pactl('suspend-sink', 'pcmtap_test', '0')
   const away = now() - suspendedAt
+  const awayAtLeast = resuming - suspendedAt
+  const awayAtMost = now() - suspending
   await sleep(1500)
   const after = await state.record(0.6)
   // What the server itself delivers now, to a plain libpulse client reaching it the same way:
@@ -324,7 +330,7 @@ async function suspend(ms) {
   const stats = cap.stats()
   await cap.close()
   await server('stop')
-  return { before, after, reference, away, log: log.join(' '), flagged: state.flagged, errors: state.errors, disconnects: stats.audio.disconnects, gapFrames: stats.audio.gapFrames }
+  return { before, after, reference, away, awayAtLeast, awayAtMost, log: log.join(' '), flagged: state.flagged, errors: state.errors, disconnects: stats.audio.disconnects, gapFrames: stats.audio.gapFrames }
 }
 
 /** `seconds` of the sink's monitor through parec (mono f32), analysed; `bytes`: what came. */
