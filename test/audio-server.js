@@ -119,6 +119,23 @@ const CHILD_PRELUDE = `
   const OPTIONS = { alsa: {}, pulseaudio: { host: 'pulseaudio' } }
 `
 
+/** Points this test process at a server of its own, in a fresh PCMTAP_AUDIO_DIR (started by
+ * ensureAudioServer()); at exit, stops that server, then removes the directory. Call it before
+ * ensureAudioServer(). The order matters: a directory removed first took the server's pid file
+ * with it, so the stop found nothing and the daemon ran on (one per such test file and run; 20
+ * PulseAudio and PipeWire daemons were left here after a few runs, loading later tests). */
+function ownServerDir(prefix) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  process.env.PCMTAP_AUDIO_DIR = dir
+  process.on('exit', () => {
+    try {
+      execFileSync('bash', [SCRIPT, 'stop'], { stdio: 'ignore', env: { ...process.env, PCMTAP_AUDIO_DIR: dir } })
+    } catch {}
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+  return dir
+}
+
 /** A fresh PCMTAP_AUDIO_DIR for a child's private server, stopped and removed after test `t`. */
 function privateServerDir(t) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcmtap-private-'))
@@ -129,4 +146,4 @@ function privateServerDir(t) {
   return dir
 }
 
-module.exports = { CHILD_PRELUDE, privateServerDir, ensureAudioServer, skipReason, tone, unloadModule, play, pactlState, pactl, serverMode }
+module.exports = { CHILD_PRELUDE, ownServerDir, privateServerDir, ensureAudioServer, skipReason, tone, unloadModule, play, pactlState, pactl, serverMode }

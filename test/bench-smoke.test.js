@@ -6,7 +6,7 @@
 // (scripts/audio-server.sh): skipped with the reason only where it cannot start, failing in CI.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { spawnSync } = require('node:child_process')
+const { spawnSync } = require('./spawn')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')

@@ -4,7 +4,7 @@
 // no file written. Near misses of flags and commands get "did you mean". No device needed.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { spawnSync } = require('node:child_process')
+const { spawnSync } = require('./spawn')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')

@@ -3,7 +3,7 @@
 // files read back by sox, a private test server. Not a test file. JS thread.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { spawn, spawnSync } = require('node:child_process')
+const { spawn, spawnSync } = require('./spawn')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')

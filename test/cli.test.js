@@ -5,7 +5,7 @@
 // Usage errors: test/cli-args.test.js.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { spawnSync } = require('node:child_process')
+const { spawnSync } = require('./spawn')
 const fs = require('node:fs')
 const path = require('node:path')
 const { ROOT, childReport } = require('./helpers')

@@ -6,12 +6,8 @@
 // server; each "application" is a process (`sleep`) whose players are pacat processes carrying
 // its pid (PULSE_PROP), so one application can hold several streams, as browsers do.
 const fs = require('node:fs')
-const os = require('node:os')
-const path = require('node:path')
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcmtap-audio-app-'))
-process.env.PCMTAP_AUDIO_DIR = dir
-process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
+require('./audio-server').ownServerDir('pcmtap-audio-app-')
 
 const test = require('node:test')
 const assert = require('node:assert/strict')

@@ -6,13 +6,8 @@
 // keeps the device it opened: never the new default's audio. A private server (this file
 // changes its defaults): the default sink plays 1000 Hz, a second null sink 440 Hz.
 // Both Linux hosts, on a server of either mode (`npm run test:devices:pipewire`).
-const fs = require('node:fs')
-const os = require('node:os')
-const path = require('node:path')
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcmtap-audio-follow-'))
-process.env.PCMTAP_AUDIO_DIR = dir
-process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
+require('./audio-server').ownServerDir('pcmtap-audio-follow-')
 
 const test = require('node:test')
 const assert = require('node:assert/strict')

@@ -8,13 +8,8 @@
 // sink 440 Hz; that sink's monitor is captured by its listed id; every packet must be 440 Hz,
 // before the removal and after the return (1000 Hz would be the default, moved to).
 // Both Linux hosts, on a server of either mode (`npm run test:devices:pipewire`).
-const fs = require('node:fs')
-const os = require('node:os')
-const path = require('node:path')
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pcmtap-audio-removed-'))
-process.env.PCMTAP_AUDIO_DIR = dir
-process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }))
+require('./audio-server').ownServerDir('pcmtap-audio-removed-')
 
 const test = require('node:test')
 const assert = require('node:assert/strict')

@@ -1,6 +1,6 @@
 'use strict'
 // Shared test helpers (JS thread). Not a test file itself.
-const { spawnSync } = require('node:child_process')
+const { spawnSync } = require('./spawn')
 const { once } = require('node:events')
 const path = require('node:path')
 

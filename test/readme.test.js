@@ -10,7 +10,7 @@
 // unknown fence fails the test, so no block can slip past unrun.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { spawnSync } = require('node:child_process')
+const { spawnSync } = require('./spawn')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')

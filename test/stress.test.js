@@ -9,7 +9,7 @@
 //   pcmtap frame.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { spawn, spawnSync } = require('node:child_process')
+const { spawn, spawnSync } = require('./spawn')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -22,9 +22,16 @@ const CHURN = FULL ? { cycles: 500, warmup: 100 } : { cycles: 60, warmup: 20 }
 const FUZZ_STRIDE = FULL ? 1 : 9
 const RSS_SLACK = 16 * 1024 * 1024 // allocator noise; a leak per cycle would pass it quickly
 
+/** Runs node with `args`; resolves with status, signal and both streams, or with `error` when
+ * the child could not be started at all (reported per case, never a rejection of the test). */
 function node(args, { timeout = 600_000 } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: process.env })
+    let child
+    try {
+      child = spawn(process.execPath, args, { cwd: ROOT, env: process.env })
+    } catch (error) {
+      return resolve({ status: null, signal: null, stdout: '', stderr: `could not start: ${error.code} ${error.message}`, error })
+    }
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))

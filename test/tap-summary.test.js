@@ -220,7 +220,7 @@ test('libtest: one test result line per binary (and the doc-tests), the counts s
 // The runner itself, on one small real file named by a glob as package.json names its files
 // (Node 20's `node --test` expands no glob: the runner must, or a step finds no file at all).
 test('test-all: a glob names its files, and the step is summarised with their tests', () => {
-  const { spawnSync } = require('node:child_process')
+  const { spawnSync } = require('./spawn')
   const path = require('node:path')
   const ROOT = path.join(__dirname, '..')
   const fs = require('node:fs')

@@ -4,7 +4,7 @@
 // (`cargo check --target …`, minutes each) run with `npm run check:targets`, not here.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { spawnSync } = require('node:child_process')
+const { spawnSync } = require('./spawn')
 const path = require('node:path')
 const { ROOT, childReport } = require('./helpers')
 

@@ -5,7 +5,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
-const { spawnSync } = require('node:child_process')
+const { spawnSync } = require('./spawn')
 const { ROOT } = require('./helpers')
 
 test('tsc --noEmit --strict accepts examples/typed.ts and examples/wav.ts against index.d.ts and wav.d.ts', () => {

@@ -5,7 +5,7 @@
 // writes kilobytes), every bad option's code and message, and the subpath from CommonJS and ESM.
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const { spawnSync } = require('node:child_process')
+const { spawnSync } = require('./spawn')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
